@@ -38,8 +38,8 @@ NEGATIVE_PHRASES = (
 )
 CALLBACK_PHRASES = ("call me back", "call back", "callback", "later", "tomorrow", "next week", "another time")
 STOPWORDS = frozenset(
-    "that this with from have will your their them they into about there which would could should"
-    " customer customers target targets goal campaign make sure".split()
+    """that this with from have will your their them they into about there which would could should
+    customer customers target targets goal campaign make sure""".split()
 )
 _SPEAKER = re.compile(r"^\s*(customer|user)\s*:", re.IGNORECASE)
 _ANY_SPEAKER = re.compile(r"^\s*[A-Za-z ]{1,20}:")

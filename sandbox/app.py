@@ -342,7 +342,8 @@ class Sandbox:
         counts = await run_in_threadpool(
             self.store.import_customers, tenant, campaign_id, parsed.rows, skip_if_in_other_campaigns=skip_other
         )
-        error_rows = {e["row"] for e in parsed.errors}
+        errors = sorted(parsed.errors + counts.errors, key=lambda e: e["row"])
+        error_rows = {e["row"] for e in errors}
         result: dict[str, Any] = {
             "total": parsed.total,
             "created": counts.created,
@@ -350,7 +351,7 @@ class Sandbox:
             "skipped": counts.skipped + len(error_rows),
             "targets_created": counts.targets_created,
             "targets_skipped": counts.targets_skipped,
-            "errors": parsed.errors,
+            "errors": errors,
         }
         if len(counts.created_target_ids) == 1:
             result["target"] = self.store.target(campaign_id, counts.created_target_ids[0])

@@ -118,8 +118,6 @@ def _parse_row(row_number: int, cells: list[str], columns: dict[str, int], parse
     errors: list[dict[str, Any]] = []
     if not values.get("customer_id"):
         errors.append({"row": row_number, "field": "customer_id", "message": "customer_id is required"})
-    if not values.get("email") and not values.get("phone"):
-        errors.append({"row": row_number, "field": "email", "message": "email or phone is required"})
     email = values.get("email")
     if email and not is_valid_email(email):
         errors.append({"row": row_number, "field": "email", "message": f"'{email}' is not a valid email address"})

@@ -471,7 +471,7 @@ class Store:
         """Upsert customers by external ``customer_id`` and enroll them, all in one transaction."""
         counts = ImportCounts()
         with self.transaction() as db:
-            for _row_number, fields, assigned_agent_id in rows:
+            for row_number, fields, assigned_agent_id in rows:
                 existing = db.execute(
                     "SELECT id FROM customers WHERE tenant = ? AND customer_id = ? ORDER BY created_at LIMIT 1",
                     (tenant, fields.customer_id),
@@ -485,6 +485,10 @@ class Store:
                     if elsewhere is not None:
                         counts.skipped += 1
                         continue
+                if existing is None and not (fields.email or fields.phone):
+                    counts.errors.append({"row": row_number, "field": "email",
+                                          "message": "email or phone is required for a new customer"})
+                    continue
                 if existing is None:
                     customer_uuid = self.insert_customer(db, tenant, fields)
                     counts.created += 1
@@ -511,7 +515,7 @@ class Store:
             "name": fields.name, "surname": fields.surname, "email": fields.email, "phone": fields.phone,
             "status": fields.status, "agent_id": fields.agent_id,
         }
-        provided = {k: v for k, v in values.items() if v is not None}
+        provided: dict[str, str | None] = {k: v for k, v in values.items() if v is not None}
         if "phone" in provided:
             provided["phone_normalized"] = normalize_phone(fields.phone)
         provided["updated_at"] = now_iso()
