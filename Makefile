@@ -23,6 +23,10 @@ sandbox: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## generate: regenerate the committed contracts (graphql/schema.graphql)
+generate: $(STAMP)
+	$(BIN)/umanize-gateway export-schema --output graphql/schema.graphql
+
 ## lint: ruff and mypy --strict
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,11 +6,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
 import uvicorn
 
+from gateway.config import Settings, env
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, DEMO_TENANT, FaultConfig, Sandbox, SandboxSettings, Store
 from sandbox import seed_demo as seed_demo_data
+from sandbox.server import ThreadedServer
 
 DEFAULT_SANDBOX_DB = ".sandbox/sandbox.db"
 
@@ -65,15 +69,91 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    defaults = Settings()
+    parser = commands.add_parser("serve", help="run the gateway (GraphQL over HTTP)",
+                                 description="Every option can also be set as UMANIZE_<OPTION> in the environment.")
+    parser.add_argument("--upstream-url", default=env("UPSTREAM_URL"),
+                        help="the Umanize REST API; without it the embedded sandbox is started with demo data")
+    parser.add_argument("--host", default=env("HOST", defaults.host))
+    parser.add_argument("--http-port", type=int, default=int(env("HTTP_PORT", str(defaults.http_port)) or 0))
+    parser.add_argument("--upstream-timeout", type=float,
+                        default=float(env("UPSTREAM_TIMEOUT", str(defaults.upstream_timeout)) or 0),
+                        help="seconds per upstream call (default: %(default)s)")
+    parser.add_argument("--upstream-concurrency", type=int,
+                        default=int(env("UPSTREAM_CONCURRENCY", str(defaults.upstream_concurrency)) or 0),
+                        help="upstream calls one request may have in flight (default: %(default)s)")
+    parser.add_argument("--max-upload-bytes", type=int,
+                        default=int(env("MAX_UPLOAD_BYTES", str(defaults.max_upload_bytes)) or 0))
+    parser.add_argument("--service-api-key", default=env("SERVICE_API_KEY"),
+                        help="X-API-Key sent for callers without credentials (off unless set)")
+    parser.add_argument("--sandbox-db", default=env("SANDBOX_DB", defaults.sandbox_db),
+                        help="SQLite file of the embedded sandbox (default: %(default)s)")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from gateway.app import create_app
+    from gateway.runtime import GatewayRuntime
+
+    settings = Settings(
+        upstream_url=args.upstream_url, host=args.host, http_port=args.http_port,
+        upstream_timeout=args.upstream_timeout, upstream_concurrency=args.upstream_concurrency,
+        max_upload_bytes=args.max_upload_bytes, service_api_key=args.service_api_key, sandbox_db=args.sandbox_db,
+    )
+    embedded: ThreadedServer | None = None
+    store: Store | None = None
+    if settings.upstream_url is None:
+        store = Store(settings.sandbox_db)
+        seed_demo_data(store)
+        embedded = ThreadedServer(Sandbox(store)).start()
+        settings = replace(settings, upstream_url=embedded.url)
+    runtime = GatewayRuntime.from_settings(settings)
+    base = f"http://{settings.host}:{settings.http_port}"
+    print(f"Umanize gateway: GraphQL (and GraphiQL) at {base}/graphql   health: {base}/healthz, {base}/readyz")
+    if embedded is not None:
+        print(f"  upstream: embedded sandbox at {embedded.url} (database: {settings.sandbox_db})")
+        print(f"  demo campaign: {DEMO_CAMPAIGN_ID}")
+        print(f"  demo API key: {DEMO_API_KEY}   (send it as the X-API-Key header)")
+    else:
+        print(f"  upstream: {settings.upstream_url}")
+    sys.stdout.flush()
+    try:
+        uvicorn.run(create_app(runtime), host=settings.host, port=settings.http_port, log_level="warning")
+    finally:
+        if embedded is not None:
+            embedded.stop()
+        if store is not None:
+            store.close()
+    return 0
+
+
+def export_schema(args: argparse.Namespace) -> int:
+    from gateway.graphql_api.schema import schema
+
+    text = schema.as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="umanize-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_serve_parser(commands)
     _add_sandbox_parser(commands)
+    schema_parser = commands.add_parser("export-schema", help="print the GraphQL schema (the committed contract)")
+    schema_parser.add_argument("--output", default="-", help="file to write, or - for stdout")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return run_serve(args)
     if args.command == "sandbox":
         return run_sandbox(args)
+    if args.command == "export-schema":
+        return export_schema(args)
     raise AssertionError(f"unhandled command {args.command}")

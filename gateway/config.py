@@ -1,0 +1,27 @@
+"""Gateway settings, from command-line flags or ``UMANIZE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+ENV_PREFIX = "UMANIZE_"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``umanize-gateway serve`` can be told; ``upstream_url=None`` means the embedded sandbox."""
+
+    upstream_url: str | None = None
+    host: str = "127.0.0.1"
+    http_port: int = 8000
+    upstream_timeout: float = 10.0
+    upstream_concurrency: int = 8
+    upstream_max_connections: int = 100
+    max_upload_bytes: int = 50 * 1024 * 1024
+    service_api_key: str | None = None
+    sandbox_db: str = ".sandbox/demo.db"

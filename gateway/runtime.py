@@ -1,0 +1,40 @@
+"""What lives for the whole process: the upstream client and settings; it makes each request's context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gateway.config import Settings
+from gateway.upstream import Caller, UpstreamClient
+from resolvers.context import RequestContext, ResolverSettings
+
+
+class GatewayRuntime:
+    """One per process, owned by the app lifespan; shared by the GraphQL (and gRPC) transports."""
+
+    def __init__(self, settings: Settings, upstream: UpstreamClient) -> None:
+        self.settings = settings
+        self.upstream = upstream
+        self.resolver_settings = ResolverSettings(
+            upstream_concurrency=settings.upstream_concurrency, max_upload_bytes=settings.max_upload_bytes,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GatewayRuntime:
+        if settings.upstream_url is None:
+            raise ValueError("an upstream URL is needed (the CLI starts the embedded sandbox when none is given)")
+        return cls(settings, UpstreamClient(settings.upstream_url, timeout=settings.upstream_timeout,
+                                            max_connections=settings.upstream_max_connections))
+
+    def caller(self, headers: Mapping[str, str], request_id: str | None) -> Caller:
+        """The caller's own credentials; the configured service key only when the caller sent none."""
+        authorization, api_key = headers.get("authorization"), headers.get("x-api-key")
+        if not authorization and not api_key and self.settings.service_api_key:
+            api_key = self.settings.service_api_key
+        return Caller(authorization=authorization, api_key=api_key, request_id=request_id)
+
+    def context(self, caller: Caller, *, timeout: float | None = None) -> RequestContext:
+        return RequestContext(self.upstream, caller, self.resolver_settings, timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self.upstream.aclose()

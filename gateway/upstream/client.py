@@ -1,0 +1,262 @@
+"""The REST client for the Umanize API: one pooled ``httpx.AsyncClient``, and the one place HTTP errors are mapped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+from uuid import UUID
+
+import httpx
+
+from gateway.upstream import decode
+from resolvers.errors import (
+    BadUserInput,
+    Conflict,
+    FieldError,
+    Forbidden,
+    GatewayError,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from resolvers.models import (
+    DeletedFilter,
+    DeleteResult,
+    EnrollCustomerResult,
+    EnrollItem,
+    EnrollResult,
+    ImportResult,
+    ListQuery,
+    NewCustomer,
+    Target,
+    TargetPage,
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who an upstream call is made for: the credentials received, forwarded as they came, and a request id."""
+
+    authorization: str | None = None
+    api_key: str | None = None
+    request_id: str | None = None
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.authorization or self.api_key)
+
+    def headers(self) -> dict[str, str]:
+        if not self.has_credentials:
+            raise Unauthenticated("Send an Authorization or X-API-Key header")
+        headers = {}
+        if self.authorization:
+            headers["Authorization"] = self.authorization
+        if self.api_key:
+            headers["X-API-Key"] = self.api_key
+        if self.request_id:
+            headers["X-Request-ID"] = self.request_id
+        return headers
+
+
+@contextmanager
+def mapped_transport_errors() -> Iterator[None]:
+    """httpx exceptions -> gateway errors. Every foreign exception the client can raise is translated here."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise UpstreamTimeout(f"The upstream did not answer in time ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        raise UpstreamUnavailable(f"The upstream could not be reached ({type(exc).__name__})") from exc
+
+
+def error_from_response(response: httpx.Response) -> GatewayError:
+    """A non-2xx upstream response as the gateway error the client should see."""
+    status = response.status_code
+    try:
+        body: Any = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    message = detail if isinstance(detail, str) else response.reason_phrase or f"HTTP {status}"
+    if status in (400, 422):
+        field_errors = tuple(
+            FieldError(tuple(item.get("loc") or ()), str(item.get("msg", "")), str(item.get("type", "")))
+            for item in (detail if isinstance(detail, list) else [])
+            if isinstance(item, dict)
+        )
+        text = "; ".join(f"{'.'.join(map(str, e.location))}: {e.message}" for e in field_errors) or message
+        return BadUserInput(f"The upstream rejected the request: {text}", field_errors=field_errors,
+                            upstream_status=status)
+    if status == 401:
+        return Unauthenticated(f"The upstream rejected the credentials: {message}", upstream_status=status)
+    if status == 403:
+        return Forbidden(f"Not allowed: {message}", upstream_status=status)
+    if status == 404:
+        return NotFound(message, upstream_status=status)
+    if status == 409:
+        return Conflict(message, upstream_status=status)
+    if status == 429:
+        retry_after: float | None
+        try:
+            retry_after = float(response.headers.get("retry-after", ""))
+        except ValueError:
+            retry_after = None
+        return RateLimited("The upstream is rate limiting requests", retry_after=retry_after,
+                           upstream_status=status)
+    if status >= 500:
+        return UpstreamUnavailable(f"The upstream failed with HTTP {status}", upstream_status=status)
+    return BadUserInput(f"The upstream refused the request with HTTP {status}: {message}", upstream_status=status)
+
+
+def list_params(query: ListQuery) -> dict[str, str]:
+    """A ListQuery as the REST list endpoint's query string; defaults are left out."""
+    f = query.filter
+    params: dict[str, str] = {
+        "limit": str(query.limit),
+        "offset": str(query.offset),
+        "sort_field": query.order.field.value,
+        "sort_dir": query.order.direction.value,
+    }
+    if f.stage is not None:
+        params["stage"] = f.stage
+    if f.ai_label is not None:
+        params["ai_label"] = f.ai_label.value
+    if f.action_required is not None:
+        params["action_required"] = f.action_required.value
+    if f.assigned_agent_id is not None:
+        params["assigned_agent_id"] = str(f.assigned_agent_id)
+    if f.search:
+        params["q"] = f.search
+    if f.date_from is not None:
+        params["date_from"] = f.date_from.isoformat()
+    if f.date_to is not None:
+        params["date_to"] = f.date_to.isoformat()
+    if f.deleted is DeletedFilter.INCLUDE:
+        params["include_deleted"] = "true"
+    elif f.deleted is DeletedFilter.ONLY:
+        params["only_deleted"] = "true"
+    if query.include_aggregations:
+        params["include_aggregations"] = "true"
+    return params
+
+
+class UpstreamClient:
+    """The Umanize campaign-targets REST API, one method per operation, returning domain models."""
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0, max_connections: int = 100,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "umanize-gateway"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(self, caller: Caller, method: str, path: str, *, params: Mapping[str, str] | None = None,
+                    json_body: Any = None, files: Mapping[str, Any] | None = None,
+                    timeout: float | None = None) -> httpx.Response:
+        headers = caller.headers()
+        with mapped_transport_errors():
+            response = await self._http.request(
+                method, path, params=params, json=json_body, files=files, headers=headers,
+                timeout=httpx.Timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        if response.is_success:
+            return response
+        raise error_from_response(response)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise decode.MalformedUpstreamBody("The upstream answered with a body that is not JSON") from exc
+
+    async def probe(self) -> bool:
+        """True when the upstream answers HTTP at all (any status): the gateway's readiness signal."""
+        try:
+            with mapped_transport_errors():
+                await self._http.get("/openapi.json", timeout=httpx.Timeout(2.0))
+        except GatewayError:
+            return False
+        return True
+
+    async def list_targets(self, caller: Caller, query: ListQuery, *, timeout: float | None = None) -> TargetPage:
+        response = await self._call(caller, "GET", f"/campaigns/{query.campaign_id}/targets",
+                                    params=list_params(query), timeout=timeout)
+        return decode.target_page(self._json(response), query.offset)
+
+    def _target_path(self, campaign_id: UUID, target_id: UUID) -> str:
+        return f"/campaigns/{campaign_id}/targets/{target_id}"
+
+    async def delete_target(self, caller: Caller, campaign_id: UUID, target_id: UUID, *, purge: bool,
+                            timeout: float | None = None) -> DeleteResult:
+        await self._call(caller, "DELETE", self._target_path(campaign_id, target_id),
+                         params={"purge": "true"} if purge else None, timeout=timeout)
+        return DeleteResult(target_id=target_id, purged=purge)
+
+    async def restore_target(self, caller: Caller, campaign_id: UUID, target_id: UUID, *,
+                             timeout: float | None = None) -> Target:
+        response = await self._call(caller, "POST", self._target_path(campaign_id, target_id) + "/restore",
+                                    timeout=timeout)
+        return decode.target(self._json(response))
+
+    async def update_stage(self, caller: Caller, campaign_id: UUID, target_id: UUID, stage: str, *,
+                           timeout: float | None = None) -> Target:
+        response = await self._call(caller, "PATCH", self._target_path(campaign_id, target_id) + "/stage",
+                                    json_body={"stage": stage}, timeout=timeout)
+        return decode.target(self._json(response))
+
+    async def verify_goal(self, caller: Caller, campaign_id: UUID, target_id: UUID, *,
+                          timeout: float | None = None) -> Target:
+        response = await self._call(caller, "POST", self._target_path(campaign_id, target_id) + "/verify-goal",
+                                    timeout=timeout)
+        return decode.target(self._json(response))
+
+    async def enroll_targets(self, caller: Caller, campaign_id: UUID, items: list[EnrollItem], *,
+                             timeout: float | None = None) -> EnrollResult:
+        body = {"items": [
+            {"customer_id": str(i.customer_id),
+             **({"assigned_agent_id": str(i.assigned_agent_id)} if i.assigned_agent_id else {})}
+            for i in items
+        ]}
+        response = await self._call(caller, "POST", f"/campaigns/{campaign_id}/targets:bulk", json_body=body,
+                                    timeout=timeout)
+        # The documented response schema is empty: pass on whatever JSON came back, or null.
+        result = None if not response.content else self._json(response)
+        return EnrollResult(requested=len(items), result=result)
+
+    async def create_customer_and_enroll(self, caller: Caller, campaign_id: UUID, customer: NewCustomer, *,
+                                         timeout: float | None = None) -> EnrollCustomerResult:
+        body: dict[str, Any] = {"customer_id": customer.external_id}
+        for key, value in (("name", customer.name), ("surname", customer.surname), ("email", customer.email),
+                           ("phone", customer.phone), ("status", customer.status),
+                           ("customer_agent_id", customer.customer_agent_id),
+                           ("assigned_agent_id", customer.assigned_agent_id)):
+            if value is not None:
+                body[key] = str(value)
+        response = await self._call(caller, "POST", f"/campaigns/{campaign_id}/targets:create-customer",
+                                    json_body=body, timeout=timeout)
+        return decode.enroll_customer_result(self._json(response))
+
+    async def import_targets(self, caller: Caller, campaign_id: UUID, *, filename: str, content_type: str,
+                             file: IO[bytes], skip_if_in_other_campaigns: bool,
+                             timeout: float | None = None) -> ImportResult:
+        """Send the file as multipart field ``file``; httpx reads it in chunks from the file object."""
+        response = await self._call(
+            caller, "POST", f"/campaigns/{campaign_id}/targets:import",
+            params={"skip_if_in_other_campaigns": "true"} if skip_if_in_other_campaigns else None,
+            files={"file": (filename, file, content_type)}, timeout=timeout,
+        )
+        return decode.import_result(self._json(response))

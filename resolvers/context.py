@@ -1,0 +1,33 @@
+"""The per-request context every operation receives: the caller, the upstream client and fresh loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gateway.upstream import Caller, UpstreamClient
+from resolvers.loaders import Loaders
+from resolvers.models import ListQuery, TargetPage
+
+
+@dataclass(frozen=True)
+class ResolverSettings:
+    """Limits the operations enforce, whichever transport called them."""
+
+    upstream_concurrency: int = 8
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_enroll_items: int = 1000
+
+
+@dataclass
+class RequestContext:
+    upstream: UpstreamClient
+    caller: Caller
+    settings: ResolverSettings = field(default_factory=ResolverSettings)
+    timeout: float | None = None  # a per-request upstream timeout (gRPC deadlines); None = client default
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self._list_targets, self.settings.upstream_concurrency)
+
+    async def _list_targets(self, query: ListQuery) -> TargetPage:
+        return await self.upstream.list_targets(self.caller, query, timeout=self.timeout)

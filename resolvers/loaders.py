@@ -1,0 +1,101 @@
+"""Per-request DataLoaders: identical list requests share one call; target lookups batch into list pages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
+from uuid import UUID
+
+from strawberry.dataloader import DataLoader
+
+from resolvers.models import DeletedFilter, ListQuery, Target, TargetFilter, TargetOrder, TargetPage
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+TargetKey = tuple[UUID, UUID]  # (campaign_id, target_id)
+LOOKUP_PAGE_SIZE = 200
+
+
+class EvictingDataLoader(DataLoader[K, V]):
+    """A DataLoader that forgets failed keys, so a later load in the same request tries again.
+
+    strawberry's DataLoader caches the future of every key, failed ones included.
+    """
+
+    def load(self, key: K) -> Awaitable[V]:
+        future = super().load(key)
+        if isinstance(future, asyncio.Future) and not future.done():
+            future.add_done_callback(lambda done: self._evict_if_failed(key, done))
+        return future
+
+    def _evict_if_failed(self, key: K, future: asyncio.Future[Any]) -> None:
+        if (future.cancelled() or future.exception() is not None) and self.cache_map.get(key) is future:
+            self.clear(key)
+
+
+ListTargets = Callable[[ListQuery], Awaitable[TargetPage]]
+
+
+class Loaders:
+    """The loaders of one request; created with the request's context, so nothing is shared across callers."""
+
+    def __init__(self, list_targets: ListTargets, concurrency: int) -> None:
+        self._list_targets = list_targets
+        self._limit = asyncio.Semaphore(concurrency)
+        self.target_pages: EvictingDataLoader[ListQuery, TargetPage] = EvictingDataLoader(self._load_pages)
+        self.target_by_id: EvictingDataLoader[TargetKey, Target | None] = EvictingDataLoader(self._load_targets)
+
+    async def _bounded_list(self, query: ListQuery) -> TargetPage:
+        async with self._limit:
+            return await self._list_targets(query)
+
+    async def _load_pages(self, queries: list[ListQuery]) -> Sequence[TargetPage | BaseException]:
+        """One upstream call per distinct list; a list asked with and without aggregations is fetched once."""
+        wanted: dict[ListQuery, bool] = {}
+        for query in queries:
+            base = replace(query, include_aggregations=False)
+            wanted[base] = wanted.get(base, False) or query.include_aggregations
+        bases = list(wanted)
+        results = await asyncio.gather(
+            *(self._bounded_list(replace(b, include_aggregations=wanted[b])) for b in bases),
+            return_exceptions=True,
+        )
+        by_base = dict(zip(bases, results, strict=True))
+        for page in results:
+            if isinstance(page, TargetPage):
+                self.target_by_id.prime_many({(t.campaign_id, t.id): t for t in page.targets})
+        out: list[TargetPage | BaseException] = []
+        for query in queries:
+            result = by_base[replace(query, include_aggregations=False)]
+            out.append(result if isinstance(result, BaseException) else result)
+        return out
+
+    async def _load_targets(self, keys: list[TargetKey]) -> Sequence[Target | None | BaseException]:
+        """Look targets up per campaign through list pages (deleted included), stopping when all are found."""
+        by_campaign: dict[UUID, set[UUID]] = defaultdict(set)
+        for campaign_id, target_id in keys:
+            by_campaign[campaign_id].add(target_id)
+        campaigns = list(by_campaign)
+        results = await asyncio.gather(*(self._scan(c, by_campaign[c]) for c in campaigns), return_exceptions=True)
+        found: dict[UUID, dict[UUID, Target] | BaseException] = dict(zip(campaigns, results, strict=True))
+        out: list[Target | None | BaseException] = []
+        for campaign_id, target_id in keys:
+            campaign_result = found[campaign_id]
+            out.append(campaign_result if isinstance(campaign_result, BaseException)
+                       else campaign_result.get(target_id))
+        return out
+
+    async def _scan(self, campaign_id: UUID, wanted: set[UUID]) -> dict[UUID, Target]:
+        found: dict[UUID, Target] = {}
+        offset = 0
+        while True:
+            query = ListQuery(campaign_id, TargetFilter(deleted=DeletedFilter.INCLUDE), TargetOrder(),
+                              limit=LOOKUP_PAGE_SIZE, offset=offset)
+            page = await self.target_pages.load(query)
+            found.update({t.id: t for t in page.targets if t.id in wanted})
+            offset += len(page.targets)
+            if len(found) == len(wanted) or not page.targets or offset >= page.total:
+                return found
