@@ -31,6 +31,11 @@ class EvictingDataLoader(DataLoader[K, V]):
             future.add_done_callback(lambda done: self._evict_if_failed(key, done))
         return future
 
+    def forget(self, key: K) -> None:
+        """Drop a key if cached (strawberry's ``clear`` raises for an absent key)."""
+        if self.cache_map.get(key) is not None:
+            self.clear(key)
+
     def _evict_if_failed(self, key: K, future: asyncio.Future[Any]) -> None:
         if (future.cancelled() or future.exception() is not None) and self.cache_map.get(key) is future:
             self.clear(key)

@@ -71,9 +71,7 @@ async def targets_by_ids(ctx: RequestContext, campaign_id: UUID, target_ids: lis
 
 def _remember(ctx: RequestContext, result: Target) -> Target:
     """Later reads in the same request see what a mutation returned."""
-    key = (result.campaign_id, result.id)
-    ctx.loaders.target_by_id.clear(key)
-    ctx.loaders.target_by_id.prime(key, result)
+    ctx.loaders.target_by_id.prime((result.campaign_id, result.id), result, force=True)
     return result
 
 
@@ -99,7 +97,7 @@ async def verify_goal(ctx: RequestContext, campaign_id: UUID, target_id: UUID) -
 
 async def delete_target(ctx: RequestContext, campaign_id: UUID, target_id: UUID, *, purge: bool) -> DeleteResult:
     result = await ctx.upstream.delete_target(ctx.caller, campaign_id, target_id, purge=purge, timeout=ctx.timeout)
-    ctx.loaders.target_by_id.clear((campaign_id, target_id))
+    ctx.loaders.target_by_id.forget((campaign_id, target_id))
     return result
 
 

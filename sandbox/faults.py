@@ -145,10 +145,13 @@ class RequestLog:
         self.app = app
         self.entries: deque[RecordedRequest] = deque(maxlen=capacity)
         self._lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most REST requests handled at once since the last clear()
 
     def clear(self) -> None:
         with self._lock:
             self.entries.clear()
+            self.max_in_flight = self.in_flight
 
     def snapshot(self) -> list[RecordedRequest]:
         with self._lock:
@@ -171,9 +174,14 @@ class RequestLog:
                 status = int(message["status"])
             await send(message)
 
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             await self.app(scope, receive, record_status)
         finally:
+            with self._lock:
+                self.in_flight -= 1
             entry = RecordedRequest(scope["method"], path, scope.get("query_string", b"").decode("latin-1"),
                                     status, recorded)
             with self._lock:

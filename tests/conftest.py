@@ -11,6 +11,7 @@ import pytest
 
 from sandbox import DEMO_API_KEY, Sandbox, SandboxSettings, Store, seed_demo
 from sandbox.store import CustomerFields
+from sandbox.server import ThreadedServer
 from tests.live_server import LiveServer
 
 OTHER_TENANT_KEY = "other-tenant-key"
@@ -56,3 +57,52 @@ def sandbox() -> Iterator[SandboxHandle]:
 def api(sandbox: SandboxHandle) -> Iterator[httpx.Client]:
     with sandbox.client() as client:
         yield client
+
+
+@dataclass
+class GatewayHandle:
+    """A running gateway over the session's sandbox, with helpers to post GraphQL and count upstream calls."""
+
+    url: str
+    sandbox: SandboxHandle
+
+    def graphql(self, query: str, variables: dict[str, object] | None = None, *, key: str | None = DEMO_API_KEY,
+                headers: dict[str, str] | None = None) -> dict[str, object]:
+        sent = {"X-API-Key": key} if key else {}
+        sent.update(headers or {})
+        response = httpx.post(self.url + "/graphql", json={"query": query, "variables": variables or {}},
+                              headers=sent, timeout=30)
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+    def upstream_calls(self) -> list[object]:
+        return list(self.sandbox.app.request_log.snapshot())
+
+    def reset_upstream_log(self) -> None:
+        self.sandbox.app.request_log.clear()
+
+
+def start_gateway(upstream_url: str, **settings: object) -> ThreadedServer:
+    from gateway.app import create_app
+    from gateway.config import Settings
+    from gateway.runtime import GatewayRuntime
+
+    runtime = GatewayRuntime.from_settings(Settings(upstream_url=upstream_url, **settings))  # type: ignore[arg-type]
+    return ThreadedServer(create_app(runtime), lifespan="on").start()
+
+
+@pytest.fixture(scope="session")
+def gateway(sandbox: SandboxHandle) -> Iterator[GatewayHandle]:
+    server = start_gateway(sandbox.url)
+    yield GatewayHandle(server.url, sandbox)
+    server.stop()
+
+
+@pytest.fixture
+def faults(sandbox: SandboxHandle) -> Iterator[Sandbox]:
+    """The session sandbox, with its faults reset after the test."""
+    from sandbox import FaultConfig
+
+    yield sandbox.app
+    sandbox.app.faults.configure(FaultConfig())

@@ -120,10 +120,13 @@ class Mutation:
         if not isinstance(file, UploadFile):
             raise BadUserInput("'file' must be an uploaded file",
                                field_errors=(FieldError(("file",), "not an upload", "invalid"),))
-        result = await targets.import_targets(
-            info.context, campaign_id, filename=file.filename or "", content_type=file.content_type or "",
-            file=file.file, size=file.size, skip_if_in_other_campaigns=skip_if_in_other_campaigns,
-        )
+        try:
+            result = await targets.import_targets(
+                info.context, campaign_id, filename=file.filename or "", content_type=file.content_type or "",
+                file=file.file, size=file.size, skip_if_in_other_campaigns=skip_if_in_other_campaigns,
+            )
+        finally:
+            await file.close()  # strawberry leaves the spooled temporary file open
         return view(ImportTargetsPayload, result)
 
 
