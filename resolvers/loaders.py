@@ -72,13 +72,9 @@ class Loaders:
         for page in results:
             if isinstance(page, TargetPage):
                 self.target_by_id.prime_many({(t.campaign_id, t.id): t for t in page.targets})
-        out: list[TargetPage | BaseException] = []
-        for query in queries:
-            result = by_base[replace(query, include_aggregations=False)]
-            out.append(result if isinstance(result, BaseException) else result)
-        return out
+        return [by_base[replace(query, include_aggregations=False)] for query in queries]
 
-    async def _load_targets(self, keys: list[TargetKey]) -> Sequence[Target | None | BaseException]:
+    async def _load_targets(self, keys: list[TargetKey]) -> Sequence[Target | BaseException | None]:
         """Look targets up per campaign through list pages (deleted included), stopping when all are found."""
         by_campaign: dict[UUID, set[UUID]] = defaultdict(set)
         for campaign_id, target_id in keys:
@@ -86,7 +82,7 @@ class Loaders:
         campaigns = list(by_campaign)
         results = await asyncio.gather(*(self._scan(c, by_campaign[c]) for c in campaigns), return_exceptions=True)
         found: dict[UUID, dict[UUID, Target] | BaseException] = dict(zip(campaigns, results, strict=True))
-        out: list[Target | None | BaseException] = []
+        out: list[Target | BaseException | None] = []
         for campaign_id, target_id in keys:
             campaign_result = found[campaign_id]
             out.append(campaign_result if isinstance(campaign_result, BaseException)

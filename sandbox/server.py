@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -13,7 +13,8 @@ import uvicorn
 class ThreadedServer:
     """``with ThreadedServer(app) as server: ... server.url``; port 0 picks a free port."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, lifespan: str = "auto") -> None:
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
+                 lifespan: Literal["auto", "on", "off"] = "auto") -> None:
         self.host = host
         self.server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan=lifespan)

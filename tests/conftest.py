@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from sandbox import DEMO_API_KEY, Sandbox, SandboxSettings, Store, seed_demo
-from sandbox.store import CustomerFields
 from sandbox.server import ThreadedServer
+from sandbox.store import CustomerFields
 from tests.live_server import LiveServer
 
 OTHER_TENANT_KEY = "other-tenant-key"

@@ -6,16 +6,18 @@ import logging
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
+from graphql import GraphQLError
 from resolvers.errors import BadUserInput, GatewayError, RateLimited
 
 logger = logging.getLogger("gateway.graphql")
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-_INPUT_PROBLEMS = ("got invalid value", "has invalid value", "Expected value of type", "was not provided", "cannot represent",
-                   "Expected type")
+_INPUT_PROBLEMS = (
+    "got invalid value", "has invalid value", "Expected value of type", "was not provided", "cannot represent",
+    "Expected type",
+)
 
 
 def _request_error_code(error: GraphQLError) -> str:
@@ -29,7 +31,7 @@ def _request_error_code(error: GraphQLError) -> str:
 
 def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
     """The JSON of one error, with a code in ``extensions`` and no internals of unexpected failures."""
-    formatted: dict[str, Any] = error.formatted
+    formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
     extensions: dict[str, Any] = dict(formatted.get("extensions") or {})
     if isinstance(original, GatewayError):

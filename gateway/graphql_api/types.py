@@ -24,17 +24,17 @@ def view(graphql_type: type[T], value: object) -> T:
     return cast(T, value)
 
 
-AiLabel = strawberry.enum(models.AiLabel, name="AiLabel", description="The AI's overall label for a target.")
-ActionRequired = strawberry.enum(
+strawberry.enum(models.AiLabel, name="AiLabel", description="The AI's overall label for a target.")
+strawberry.enum(
     models.ActionRequired, name="ActionRequired",
     description="Quick filters for targets needing attention: follow-up, callback, escalation, a missed goal, "
                 "or negative sentiment.",
 )
-DeletedFilter = strawberry.enum(models.DeletedFilter, name="DeletedFilter",
+strawberry.enum(models.DeletedFilter, name="DeletedFilter",
                                 description="Whether soft-deleted targets are excluded, included, or the only ones.")
-TargetSortField = strawberry.enum(models.TargetSortField, name="TargetSortField",
+strawberry.enum(models.TargetSortField, name="TargetSortField",
                                   description="Target fields a list can be ordered by.")
-SortDirection = strawberry.enum(models.SortDirection, name="SortDirection", description="Ascending or descending.")
+strawberry.enum(models.SortDirection, name="SortDirection", description="Ascending or descending.")
 
 
 @strawberry.type(description="A customer of the tenant, as enrolled in campaigns.")
@@ -54,7 +54,7 @@ class Customer:
 
 @strawberry.type(description="The AI's analysis of the target's interactions.")
 class AiAnalysis:
-    label: AiLabel = strawberry.field(description="Overall label; UNKNOWN when not analysed.")
+    label: models.AiLabel = strawberry.field(description="Overall label; UNKNOWN when not analysed.")
     score: float | None = strawberry.field(description="Confidence score of the label.")
     reason: str | None = strawberry.field(description="Why the AI chose the label.")
     goal_analysis: JSON | None = strawberry.field(description="Free-form goal analysis as the upstream stores it.")
@@ -153,14 +153,14 @@ class TargetConnection:
 @strawberry.input(name="TargetFilter", description="Filters for a campaign's targets; all given filters must match.")
 class TargetFilterInput:
     stage: str | None = strawberry.field(default=None, description="Exact stage.")
-    ai_label: AiLabel | None = strawberry.field(default=None, description="AI label.")
-    action_required: ActionRequired | None = strawberry.field(default=None, description="A quick filter.")
+    ai_label: models.AiLabel | None = strawberry.field(default=None, description="AI label.")
+    action_required: models.ActionRequired | None = strawberry.field(default=None, description="A quick filter.")
     assigned_agent_id: UUID | None = strawberry.field(default=None, description="Assigned agent.")
     search: str | None = strawberry.field(
         default=None, description="Text in the customer's name, surname, email, phone or external id.")
     date_from: datetime | None = strawberry.field(default=None, description="Enrolled at or after.")
     date_to: datetime | None = strawberry.field(default=None, description="Enrolled at or before.")
-    deleted: DeletedFilter = strawberry.field(default=models.DeletedFilter.EXCLUDE,
+    deleted: models.DeletedFilter = strawberry.field(default=models.DeletedFilter.EXCLUDE,
                                               description="Soft-deleted targets: EXCLUDE, INCLUDE or ONLY.")
 
     def to_domain(self) -> models.TargetFilter:
@@ -173,8 +173,8 @@ class TargetFilterInput:
 
 @strawberry.input(name="TargetSort", description="Ordering of a target list; ties are broken by id.")
 class TargetSortInput:
-    field: TargetSortField = strawberry.field(description="The field to order by.")
-    direction: SortDirection = strawberry.field(default=models.SortDirection.DESC, description="The direction.")
+    field: models.TargetSortField = strawberry.field(description="The field to order by.")
+    direction: models.SortDirection = strawberry.field(default=models.SortDirection.DESC, description="The direction.")
 
     def to_domain(self) -> models.TargetOrder:
         return models.TargetOrder(self.field, self.direction)

@@ -72,6 +72,8 @@ def mapped_transport_errors() -> Iterator[None]:
         raise UpstreamTimeout(f"The upstream did not answer in time ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:
         raise UpstreamUnavailable(f"The upstream could not be reached ({type(exc).__name__})") from exc
+    except httpx.HTTPError as exc:  # undecodable content, redirect loops: the upstream's fault, not the caller's
+        raise UpstreamUnavailable(f"The upstream's answer could not be used ({type(exc).__name__})") from exc
 
 
 def error_from_response(response: httpx.Response) -> GatewayError:

@@ -9,9 +9,9 @@ from uuid import UUID
 
 from resolvers.errors import UpstreamUnavailable
 from resolvers.models import (
+    Aggregations,
     AiAnalysis,
     AiLabel,
-    Aggregations,
     CallAnalysis,
     CampaignAnalysis,
     Customer,
