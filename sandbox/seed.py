@@ -13,6 +13,11 @@ DEMO_CAMPAIGN_ID = "c0ffee00-0000-4000-8000-000000000001"
 _NAMESPACE = uuid.UUID("6f1c3b1e-2a55-4d8e-9c41-0d5e7b3a9f10")
 
 
+def demo_target_id(campaign_id: str, index: int) -> str:
+    """The fixed id of the demo campaign's index-th target (the README's examples use target 0)."""
+    return str(uuid.uuid5(_NAMESPACE, f"{campaign_id}-target-{index}"))
+
+
 @dataclass(frozen=True)
 class DemoCampaign:
     id: str
@@ -85,7 +90,7 @@ def seed_demo(store: Store, tenant: str = "demo", now: datetime | None = None) -
                         )
                 store.insert_target(
                     db, demo.id, customer_uuid, rng.choice(AGENT_IDS),
-                    target_id=str(uuid.uuid5(_NAMESPACE, f"{demo.id}-target-{k}")),
+                    target_id=demo_target_id(demo.id, k),
                     created_at=created_at, **_target_state(rng, now),
                 )
     return created
