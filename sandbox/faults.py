@@ -166,23 +166,30 @@ class RequestLog:
             k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
         }
         recorded = {h: headers[h] for h in self.RECORDED_HEADERS if h in headers}
-        status = 0
+        recorded_entry = False
 
-        async def record_status(message: Message) -> None:
-            nonlocal status
+        def record(status: int) -> None:
+            nonlocal recorded_entry
+            if recorded_entry:
+                return
+            recorded_entry = True
+            entry = RecordedRequest(scope["method"], path, scope.get("query_string", b"").decode("latin-1"),
+                                    status, recorded)
+            with self._lock:
+                self.entries.append(entry)
+
+        async def record_then_send(message: Message) -> None:
+            # Logged before the first byte goes out, so a client never sees a response whose call is not logged.
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                record(int(message["status"]))
             await send(message)
 
         with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            await self.app(scope, receive, record_status)
+            await self.app(scope, receive, record_then_send)
         finally:
             with self._lock:
                 self.in_flight -= 1
-            entry = RecordedRequest(scope["method"], path, scope.get("query_string", b"").decode("latin-1"),
-                                    status, recorded)
-            with self._lock:
-                self.entries.append(entry)
+            record(0)  # no response was started (the app failed before answering)
