@@ -76,8 +76,3 @@ class TargetConnection:
     @property
     def nodes(self) -> list[Target]:
         return [edge.node for edge in self.edges]
-
-    @property
-    def next_cursor(self) -> str | None:
-        """The cursor to continue from, or None on the last page."""
-        return self.page_info.end_cursor if self.page_info.has_next_page else None

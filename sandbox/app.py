@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from sandbox.analyzer import analyze, next_stage
 from sandbox.faults import FaultConfig, FaultInjector, RequestLog
@@ -82,10 +82,6 @@ class Sandbox:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.request_log(scope, receive, send)
-
-    @property
-    def asgi(self) -> ASGIApp:
-        return self
 
     # --- plumbing ---
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from resolvers.errors import UpstreamUnavailable
@@ -22,6 +22,8 @@ from resolvers.models import (
     Target,
     TargetPage,
 )
+
+T = TypeVar("T")
 
 
 class MalformedUpstreamBody(UpstreamUnavailable):
@@ -44,13 +46,6 @@ def _uuid(value: Any) -> UUID | None:
         return None
 
 
-def _required_uuid(data: Mapping[str, Any], key: str) -> UUID:
-    parsed = _uuid(_require(data, key))
-    if parsed is None:
-        raise MalformedUpstreamBody(f"Upstream field '{key}' is not a UUID")
-    return parsed
-
-
 def _datetime(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -60,10 +55,11 @@ def _datetime(value: Any) -> datetime | None:
         return None
 
 
-def _required_datetime(data: Mapping[str, Any], key: str) -> datetime:
-    parsed = _datetime(_require(data, key))
+def _required(data: Mapping[str, Any], key: str, parse: Callable[[Any], T | None], kind: str) -> T:
+    """A required field parsed, or MalformedUpstreamBody naming the field and the kind it should be."""
+    parsed = parse(_require(data, key))
     if parsed is None:
-        raise MalformedUpstreamBody(f"Upstream field '{key}' is not a date-time")
+        raise MalformedUpstreamBody(f"Upstream field '{key}' is not a {kind}")
     return parsed
 
 
@@ -110,11 +106,11 @@ def target(data: Any) -> Target:
     """``CampaignTargetWithCustomerOut`` -> Target. Required fields must be there; the rest may be anything."""
     if not isinstance(data, Mapping):
         raise MalformedUpstreamBody("Upstream target is not an object")
-    customer_id = _required_uuid(data, "customer_id")
+    customer_id = _required(data, "customer_id", _uuid, "UUID")
     goal_analysis = data.get("goal_analysis")
     return Target(
-        id=_required_uuid(data, "id"),
-        campaign_id=_required_uuid(data, "campaign_id"),
+        id=_required(data, "id", _uuid, "UUID"),
+        campaign_id=_required(data, "campaign_id", _uuid, "UUID"),
         customer_id=customer_id,
         assigned_agent_id=_uuid(data.get("assigned_agent_id")),
         stage=str(_require(data, "stage")),
@@ -124,8 +120,8 @@ def target(data: Any) -> Target:
         last_contacted_at=_datetime(data.get("last_contacted_at")),
         last_email_at=_datetime(data.get("last_email_at")),
         last_conversation_id=_str(data.get("last_conv_id")),
-        created_at=_required_datetime(data, "created_at"),
-        updated_at=_required_datetime(data, "updated_at"),
+        created_at=_required(data, "created_at", _datetime, "date-time"),
+        updated_at=_required(data, "updated_at", _datetime, "date-time"),
         customer=customer(data.get("customer"), customer_id),
         ai_analysis=AiAnalysis(
             label=_label(data.get("ai_label")),
