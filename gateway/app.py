@@ -39,13 +39,25 @@ class RequestIdMiddleware:
 
 
 def create_app(runtime: GatewayRuntime) -> Starlette:
-    """The ASGI app over an existing runtime; the app's lifespan closes the runtime's upstream client."""
+    """The ASGI app over an existing runtime. Its lifespan runs the gRPC server (when a port is set) on the
+    same event loop, stops it gracefully, and closes the upstream client."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        grpc_server = None
+        settings = runtime.settings
         try:
+            if settings.grpc_port is not None:
+                from gateway.grpc_api.server import GrpcServer
+
+                grpc_server = GrpcServer(runtime, host=settings.host, port=settings.grpc_port,
+                                         grace_seconds=settings.shutdown_grace_seconds)
+                await grpc_server.start()
+                app.state.grpc_port = grpc_server.port
             yield
         finally:
+            if grpc_server is not None:
+                await grpc_server.stop()
             await runtime.aclose()
 
     async def healthz(request: Request) -> Response:

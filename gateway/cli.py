@@ -77,6 +77,11 @@ def _add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
                         help="the Umanize REST API; without it the embedded sandbox is started with demo data")
     parser.add_argument("--host", default=env("HOST", defaults.host))
     parser.add_argument("--http-port", type=int, default=int(env("HTTP_PORT", str(defaults.http_port)) or 0))
+    parser.add_argument("--grpc-port", type=int, default=int(env("GRPC_PORT", str(defaults.grpc_port)) or 0),
+                        help="gRPC port (default: %(default)s; -1 turns gRPC off)")
+    parser.add_argument("--shutdown-grace", type=float,
+                        default=float(env("SHUTDOWN_GRACE", str(defaults.shutdown_grace_seconds)) or 0),
+                        help="seconds in-flight gRPC calls get to finish after SIGTERM (default: %(default)s)")
     parser.add_argument("--upstream-timeout", type=float,
                         default=float(env("UPSTREAM_TIMEOUT", str(defaults.upstream_timeout)) or 0),
                         help="seconds per upstream call (default: %(default)s)")
@@ -97,6 +102,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     settings = Settings(
         upstream_url=args.upstream_url, host=args.host, http_port=args.http_port,
+        grpc_port=None if args.grpc_port < 0 else args.grpc_port, shutdown_grace_seconds=args.shutdown_grace,
         upstream_timeout=args.upstream_timeout, upstream_concurrency=args.upstream_concurrency,
         max_upload_bytes=args.max_upload_bytes, service_api_key=args.service_api_key, sandbox_db=args.sandbox_db,
     )
@@ -110,6 +116,8 @@ def run_serve(args: argparse.Namespace) -> int:
     runtime = GatewayRuntime.from_settings(settings)
     base = f"http://{settings.host}:{settings.http_port}"
     print(f"Umanize gateway: GraphQL (and GraphiQL) at {base}/graphql   health: {base}/healthz, {base}/readyz")
+    if settings.grpc_port is not None:
+        print(f"  gRPC: {settings.host}:{settings.grpc_port} (umanize.targets.v1.TargetsService, health, reflection)")
     if embedded is not None:
         print(f"  upstream: embedded sandbox at {embedded.url} (database: {settings.sandbox_db})")
         print(f"  demo campaign: {DEMO_CAMPAIGN_ID}")

@@ -19,6 +19,8 @@ class Settings:
     upstream_url: str | None = None
     host: str = "127.0.0.1"
     http_port: int = 8000
+    grpc_port: int | None = 50051  # None: no gRPC server; 0: any free port
+    shutdown_grace_seconds: float = 10.0
     upstream_timeout: float = 10.0
     upstream_concurrency: int = 8
     upstream_max_connections: int = 100

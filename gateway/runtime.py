@@ -33,8 +33,8 @@ class GatewayRuntime:
             api_key = self.settings.service_api_key
         return Caller(authorization=authorization, api_key=api_key, request_id=request_id)
 
-    def context(self, caller: Caller, *, timeout: float | None = None) -> RequestContext:
-        return RequestContext(self.upstream, caller, self.resolver_settings, timeout=timeout)
+    def context(self, caller: Caller, *, deadline: float | None = None) -> RequestContext:
+        return RequestContext(self.upstream, caller, self.resolver_settings, deadline=deadline)
 
     async def aclose(self) -> None:
         await self.upstream.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from gateway.upstream import Caller, UpstreamClient
@@ -23,11 +24,18 @@ class RequestContext:
     upstream: UpstreamClient
     caller: Caller
     settings: ResolverSettings = field(default_factory=ResolverSettings)
-    timeout: float | None = None  # a per-request upstream timeout (gRPC deadlines); None = client default
+    deadline: float | None = None  # time.monotonic() by which the caller wants an answer (gRPC deadlines)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self._list_targets, self.settings.upstream_concurrency)
+
+    @property
+    def timeout(self) -> float | None:
+        """The upstream timeout for a call made now: the client's default, cut to what the deadline leaves."""
+        if self.deadline is None:
+            return None
+        return max(0.0, min(self.upstream.timeout, self.deadline - time.monotonic()))
 
     async def _list_targets(self, query: ListQuery) -> TargetPage:
         return await self.upstream.list_targets(self.caller, query, timeout=self.timeout)

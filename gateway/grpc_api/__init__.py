@@ -1,0 +1,1 @@
+"""The gRPC facade: the umanize.targets.v1 TargetsService, health and reflection, served by grpc.aio."""

@@ -1,0 +1,75 @@
+"""The grpc.aio server: TargetsService, grpc.health.v1 (follows upstream reachability) and reflection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from gateway.grpc_api.generated import targets_pb2, targets_pb2_grpc
+from gateway.grpc_api.servicer import TargetsServicer
+from gateway.runtime import GatewayRuntime
+
+logger = logging.getLogger("gateway.grpc")
+
+SERVICE_NAME = targets_pb2.DESCRIPTOR.services_by_name["TargetsService"].full_name
+# Import chunks are at most 1 MiB and a page of 200 targets is well under 1 MiB; these leave headroom while
+# refusing absurd messages before they are buffered.
+MAX_RECEIVE_BYTES = 4 * 1024 * 1024
+MAX_SEND_BYTES = 16 * 1024 * 1024
+
+
+class GrpcServer:
+    """Started and stopped by the HTTP app's lifespan, so both transports share one process and event loop."""
+
+    def __init__(self, runtime: GatewayRuntime, *, host: str, port: int, grace_seconds: float = 10.0,
+                 health_interval: float = 5.0) -> None:
+        self.runtime = runtime
+        self.grace_seconds = grace_seconds
+        self.health_interval = health_interval
+        self.server = grpc.aio.server(options=[
+            ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
+            ("grpc.max_send_message_length", MAX_SEND_BYTES),
+        ])
+        targets_pb2_grpc.add_TargetsServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            TargetsServicer(runtime), self.server)
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            [SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            self.server,
+        )
+        self.port = self.server.add_insecure_port(f"{host}:{port}")
+        self._watch: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._update_health()
+        await self.server.start()
+        self._watch = asyncio.create_task(self._watch_upstream(), name="grpc-health")
+
+    async def _update_health(self) -> None:
+        serving = await self.runtime.upstream.probe()
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for service in ("", SERVICE_NAME):
+            await self.health.set(service, status)
+
+    async def _watch_upstream(self) -> None:
+        while True:
+            await asyncio.sleep(self.health_interval)
+            try:
+                await self._update_health()
+            except Exception:  # the watcher must outlive any single failed probe
+                logger.exception("health probe failed")
+
+    async def stop(self) -> None:
+        """Health goes NOT_SERVING at once; in-flight calls get ``grace_seconds`` to finish."""
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(self.grace_seconds)
