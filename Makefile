@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_TOOLS := tests/node
+NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed
+BUF := $(NODE_TOOLS)/node_modules/.bin/buf
 
 .PHONY: run test lint typecheck sandbox generate check-generated clean lock
 
@@ -10,6 +13,11 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
+
+# buf and the grpc-js client test's packages, pinned by tests/node/package-lock.json
+$(NODE_STAMP): $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
 ## run: the gateway over the embedded sandbox with demo data
 run: $(STAMP)
@@ -19,18 +27,23 @@ run: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/umanize-gateway sandbox --seed
 
-## test: the whole test suite (unit + end-to-end over loopback)
-test: $(STAMP)
+## test: the whole test suite (unit + end-to-end over loopback, the Node gRPC client included)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
-## generate: regenerate the committed contracts (graphql/schema.graphql)
+## generate: regenerate the committed contracts (graphql/schema.graphql, gateway/grpc_api/generated)
 generate: $(STAMP)
 	$(BIN)/umanize-gateway export-schema --output graphql/schema.graphql
+	$(BIN)/python -m gateway.grpc_api.codegen
 
-## lint: ruff and mypy --strict
-lint: $(STAMP)
+## lint: ruff, mypy --strict, buf lint, and buf breaking against main
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	cd proto && ../$(BUF) lint
+	@if git cat-file -e main:proto/buf.yaml 2>/dev/null; then \
+		cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'; \
+	else echo "buf breaking: main has no proto yet"; fi
 
 ## lock: re-resolve constraints.txt from pyproject.toml (then review the diff)
 lock:

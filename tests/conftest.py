@@ -83,20 +83,48 @@ class GatewayHandle:
         self.sandbox.app.request_log.clear()
 
 
-def start_gateway(upstream_url: str, **settings: object) -> ThreadedServer:
+@dataclass
+class RunningGateway:
+    """A gateway under uvicorn in a thread: GraphQL at ``url``, gRPC at ``grpc_address``."""
+
+    server: ThreadedServer
+    grpc_port: int | None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def grpc_address(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_gateway(upstream_url: str, **settings: object) -> RunningGateway:
     from gateway.app import create_app
     from gateway.config import Settings
     from gateway.runtime import GatewayRuntime
 
-    runtime = GatewayRuntime.from_settings(Settings(upstream_url=upstream_url, **settings))  # type: ignore[arg-type]
-    return ThreadedServer(create_app(runtime), lifespan="on").start()
+    options: dict[str, object] = {"grpc_port": None, **settings}
+    runtime = GatewayRuntime.from_settings(Settings(upstream_url=upstream_url, **options))  # type: ignore[arg-type]
+    app = create_app(runtime)
+    server = ThreadedServer(app, lifespan="on").start()
+    return RunningGateway(server, getattr(app.state, "grpc_port", None))
 
 
 @pytest.fixture(scope="session")
-def gateway(sandbox: SandboxHandle) -> Iterator[GatewayHandle]:
-    server = start_gateway(sandbox.url)
-    yield GatewayHandle(server.url, sandbox)
-    server.stop()
+def running_gateway(sandbox: SandboxHandle) -> Iterator[RunningGateway]:
+    """One gateway (GraphQL and gRPC) over the session's sandbox."""
+    running = start_gateway(sandbox.url, grpc_port=0)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(sandbox: SandboxHandle, running_gateway: RunningGateway) -> GatewayHandle:
+    return GatewayHandle(running_gateway.url, sandbox)
 
 
 @pytest.fixture
