@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from grpc_status import rpc_status
 from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox
+from sandbox.server import ThreadedServer
 from sandbox.store import CustomerFields
 from tests.conftest import OTHER_TENANT_KEY, RunningGateway, SandboxHandle, start_gateway
 
@@ -337,3 +339,39 @@ def test_health_is_not_serving_while_upstream_is_unreachable() -> None:
         assert status == health_pb2.HealthCheckResponse.NOT_SERVING
     finally:
         unreachable.stop()
+
+
+class HangingUpstream:
+    """An upstream that never answers and notes when the gateway hangs up on it."""
+
+    def __init__(self) -> None:
+        self.received = threading.Event()
+        self.disconnected = threading.Event()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if not scope["path"].startswith("/campaigns/"):  # the gateway's readiness probe: answer it
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        self.received.set()
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.disconnected.set()
+
+
+def test_cancelled_call_cancels_its_upstream_request() -> None:
+    upstream = HangingUpstream()
+    with ThreadedServer(upstream, lifespan="off") as server:
+        gateway = start_gateway(server.url, grpc_port=0, upstream_timeout=30)
+        try:
+            with grpc.insecure_channel(gateway.grpc_address) as channel:
+                call = pb_grpc.TargetsServiceStub(channel).ListTargets.future(
+                    pb.ListTargetsRequest(campaign_id=DEMO_CAMPAIGN_ID), metadata=AUTH)
+                assert upstream.received.wait(5), "the call reached the upstream"
+                assert not upstream.disconnected.is_set()
+                call.cancel()
+                assert upstream.disconnected.wait(5), "the gateway dropped the upstream request"
+        finally:
+            gateway.stop()
