@@ -7,7 +7,7 @@ NODE_TOOLS := tests/node
 NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed
 BUF := $(NODE_TOOLS)/node_modules/.bin/buf
 
-.PHONY: run test lint typecheck sandbox generate check-generated clean lock
+.PHONY: run test lint sandbox generate bench clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ lint: $(STAMP) $(NODE_STAMP)
 	@if git cat-file -e main:proto/buf.yaml 2>/dev/null; then \
 		cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'; \
 	else echo "buf breaking: main has no proto yet"; fi
+
+## bench: every contender side by side (not part of test); writes docs/benchmarks.md and .json
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \
+		(echo "bench needs wrk (Debian package wrk)"; exit 1)
+	$(BIN)/python -m tests.bench.run
 
 ## lock: re-resolve constraints.txt from pyproject.toml (then review the diff)
 lock:

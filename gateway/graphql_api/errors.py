@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from graphql import GraphQLError
 from resolvers.errors import BadUserInput, GatewayError, RateLimited
 
 logger = logging.getLogger("gateway.graphql")

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import strawberry
 from starlette.datastructures import UploadFile
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.file_uploads import Upload
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
@@ -32,9 +33,18 @@ Info = strawberry.Info[RequestContext, None]
 DEFAULT_PAGE_SIZE = 10
 
 
+def _included(selection: Selection) -> bool:
+    """strawberry's selections keep fields that @skip / @include leave out; honour those directives here."""
+    directives = selection.directives or {}
+    return not (directives.get("skip", {}).get("if") is True
+                or ("include" in directives and directives["include"].get("if") is not True))
+
+
 def _selects(selections: list[Selection], name: str) -> bool:
     """Whether ``name`` is selected directly, or through fragments, among these selections."""
     for selection in selections:
+        if not _included(selection):
+            continue
         if isinstance(selection, SelectedField) and selection.name == name:
             return True
         if isinstance(selection, FragmentSpread | InlineFragment) and _selects(selection.selections, name):
@@ -133,7 +143,10 @@ class Mutation:
 def build_schema(**kwargs: Any) -> strawberry.Schema:
     from gateway.graphql_api.errors import GatewaySchema
 
-    return GatewaySchema(query=Query, mutation=Mutation, **kwargs)
+    # Parsing and validating a document costs about as much as executing a 50-target page; clients repeat
+    # their documents, so both results are kept (bounded LRU).
+    extensions = [lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)]
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions, **kwargs)
 
 
 schema = build_schema()

@@ -9,10 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from gateway.graphql_api.errors import format_error
+from gateway.graphql_api.fast_path import FastPath
 from gateway.graphql_api.schema import schema
 from gateway.runtime import GatewayRuntime
 from resolvers.context import RequestContext
@@ -31,9 +32,22 @@ def _error_response(status: int, message: str, code: str) -> Response:
 class GatewayGraphQL(GraphQL[RequestContext, None]):
     """strawberry's ASGI GraphQL app with the gateway's context and error reporting."""
 
-    def __init__(self, runtime: GatewayRuntime) -> None:
+    def __init__(self, runtime: GatewayRuntime, *, fast_path: bool = True) -> None:
         super().__init__(schema, multipart_uploads_enabled=True, allow_queries_via_get=True)
         self.runtime = runtime
+        self.fast_path = FastPath() if fast_path else None
+
+    async def execute_operation(self, request: Any, request_adapter: Any, request_data: Any, context: Any,
+                                root_value: Any, sub_response: Any) -> Any:
+        """Queries over plain data run on compiled plans; everything else on strawberry's executor."""
+        if (self.fast_path is not None and isinstance(request_data, GraphQLRequestData)
+                and isinstance(request_data.query, str) and request_data.protocol == "http"):
+            result = await self.fast_path.execute(request_data.query, request_data.operation_name,
+                                                  request_data.variables, context)
+            if result is not None:
+                return result
+        return await super().execute_operation(request, request_adapter, request_data, context, root_value,
+                                               sub_response)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":

@@ -170,3 +170,12 @@ def test_queries_over_get_and_mutations_refused_over_get(gateway: GatewayHandle)
 def test_graphiql_is_served_to_browsers(gateway: GatewayHandle) -> None:
     page = httpx.get(gateway.url + "/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+def test_skipped_aggregations_are_not_requested_upstream(gateway: GatewayHandle) -> None:
+    query = """query($c: UUID!, $show: Boolean!) { campaign(id: $c) {
+        targets(first: 1) { totalCount aggregations @include(if: $show) { extra } } } }"""
+    gateway.reset_upstream_log()
+    body = data(gateway.graphql(query, {"c": DEMO_CAMPAIGN_ID, "show": False}))
+    assert "aggregations" not in body["campaign"]["targets"]
+    assert "include_aggregations" not in calls(gateway)[0]["query"]

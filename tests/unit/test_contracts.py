@@ -6,10 +6,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from graphql import parse, validate
 
 from gateway.graphql_api.schema import schema
 from gateway.graphql_api.types import MIRRORS
-from graphql import parse, validate
 from resolvers import errors
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,74 @@
+"""A gRPC load generator: N concurrent grpc.aio callers in one pinned process; prints one JSON line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+
+import grpc
+
+from gateway.grpc_api.generated import targets_pb2 as pb
+from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
+from sandbox import DEMO_API_KEY
+
+METADATA = (("x-api-key", DEMO_API_KEY),)
+
+
+async def run(address: str, scenario: str, campaign: str, concurrency: int, duration: float) -> dict[str, object]:
+    latencies: list[float] = []
+    errors = 0
+    items = 0
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TargetsServiceStub(channel)
+
+        async def one() -> int:
+            if scenario == "list50":
+                response = await stub.ListTargets(pb.ListTargetsRequest(campaign_id=campaign, page_size=50),
+                                                  metadata=METADATA)
+                return len(response.targets)
+            count = 0
+            async for message in stub.ExportTargets(pb.ExportTargetsRequest(campaign_id=campaign), metadata=METADATA):
+                count += len(message.targets)
+            return count
+
+        await one()  # warm the channel
+        stop = time.monotonic() + duration
+
+        async def worker() -> None:
+            nonlocal errors, items
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                try:
+                    items += await one()
+                except grpc.RpcError:
+                    errors += 1
+                    continue
+                latencies.append(time.perf_counter() - started)
+
+        began = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.monotonic() - began
+    latencies.sort()
+
+    def percentile(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0.0
+
+    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
+            "p50_ms": percentile(0.50), "p99_ms": percentile(0.99), "items": items}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--address", required=True)
+    parser.add_argument("--scenario", choices=["list50", "export"], required=True)
+    parser.add_argument("--campaign", required=True)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--cpu", type=int, default=None)
+    args = parser.parse_args()
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
+    print(json.dumps(asyncio.run(run(args.address, args.scenario, args.campaign, args.concurrency, args.duration))))

@@ -1,0 +1,49 @@
+"""The cost of one Python hop: a minimal pass-through HTTP proxy on the gateway's own stack."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+FORWARDED = ("authorization", "x-api-key")
+
+
+def create_app(upstream: str) -> Starlette:
+    client = httpx.AsyncClient(base_url=upstream, limits=httpx.Limits(max_connections=100,
+                                                                      max_keepalive_connections=100))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    async def forward(request: Request) -> Response:
+        upstream_response = await client.request(
+            request.method, request.url.path, params=request.query_params, content=await request.body(),
+            headers={k: v for k, v in request.headers.items() if k in FORWARDED},
+        )
+        return Response(upstream_response.content, status_code=upstream_response.status_code,
+                        media_type=upstream_response.headers.get("content-type"))
+
+    return Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST", "PATCH", "DELETE"])],
+                     lifespan=lifespan)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--upstream", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--cpu", type=int, default=None)
+    args = parser.parse_args()
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
+    uvicorn.run(create_app(args.upstream), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)

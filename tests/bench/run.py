@@ -1,0 +1,389 @@
+"""Runs every benchmark contender and scenario in one run and writes docs/benchmarks.md and docs/benchmarks.json.
+
+Layout on a 2-core machine: the system under test (a gateway, the proxy, or Hive Gateway) is pinned to CPU 1;
+the canned upstream and the load generators share CPU 0. HTTP load comes from wrk (one thread, keep-alive
+connections = the concurrency); gRPC load from a grpc.aio process. Each point runs BENCH_SECONDS (default 5).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+
+from gateway.grpc_api.generated import targets_pb2 as pb
+from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
+from sandbox import DEMO_API_KEY
+from tests.bench import queries
+from tests.bench.canned_upstream import DASHBOARD_CAMPAIGNS, EXPORT_CAMPAIGN
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / ".bench-cache"
+DOCS = ROOT / "docs"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,16,64").split(",")]
+CORES = os.cpu_count() or 1
+SUT_CPU, LOAD_CPU = (1, 0) if CORES >= 2 else (0, 0)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+KEY = DEMO_API_KEY
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def pinned(cpu: int) -> Any:
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def memory_mb(self) -> tuple[float, float]:
+        """(current RSS, peak RSS since the last reset) in MB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        return rss / 1024, hwm / 1024
+
+    def reset_peak(self) -> None:
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@contextlib.contextmanager
+def service(name: str, command: list[str], url: str, ready: str, cpu: int, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> Iterator[Service]:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=pinned(cpu), env={**os.environ, **(env or {})}, cwd=cwd)
+    running = Service(name, process, url)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(url + ready, timeout=2).status_code < 500:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start")
+        time.sleep(0.2)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def lua_script(method: str, body: str | None, name: str) -> Path:
+    script = CACHE / f"{name}.lua"
+    lines = [f'wrk.method = "{method}"', f'wrk.headers["X-API-Key"] = "{KEY}"']
+    if body is not None:
+        lines += ['wrk.headers["Content-Type"] = "application/json"', f"wrk.body = [==[{body}]==]"]
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def wrk(url: str, script: Path, connections: int) -> dict[str, float]:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{SECONDS:g}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True, preexec_fn=pinned(LOAD_CPU),
+    ).stdout
+
+    def millis(label: str) -> float:
+        match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: .*", output)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+            "p50_ms": millis("50%"), "p99_ms": millis("99%"), "requests": requests,
+            "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(0) if errors else ""}
+
+
+def upstream_calls(upstream: str, action: Any) -> int:
+    httpx.delete(upstream + "/_bench/count")
+    action()
+    return int(httpx.get(upstream + "/_bench/count").json()["count"])
+
+
+@dataclass
+class Report:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, **row: Any) -> None:
+        self.rows.append(row)
+        shown = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}
+        print(json.dumps(shown), flush=True)
+
+
+def graphql_body(query: str, variables: dict[str, Any] | None = None) -> str:
+    return json.dumps({"query": query, "variables": variables or {}})
+
+
+def check_graphql(url: str, body: str) -> dict[str, Any]:
+    response = httpx.post(url, content=body, headers={"content-type": "application/json", "x-api-key": KEY},
+                          timeout=60)
+    payload: dict[str, Any] = response.json()
+    if response.status_code != 200 or payload.get("errors"):
+        raise RuntimeError(f"{url}: {response.status_code} {json.dumps(payload)[:500]}")
+    return payload
+
+
+def load_points(report: Report, contender: str, scenario: str, target: Service, url: str, script: Path,
+                calls: int | None) -> None:
+    for connections in CONCURRENCY:
+        cpu_before = target.cpu_seconds()
+        result = wrk(url, script, connections)
+        cpu = target.cpu_seconds() - cpu_before
+        report.add(contender=contender, scenario=scenario, concurrency=connections, upstream_calls=calls,
+                   cpu_s_per_1000=1000 * cpu / max(1, result["requests"]), peak_rss_mb=target.memory_mb()[1], **result)
+
+
+def scenario_ids(upstream: str) -> dict[str, Any]:
+    rows = httpx.get(f"{upstream}/campaigns/{DASHBOARD_CAMPAIGNS[0]}/targets", params={"limit": 100},
+                     headers={"x-api-key": KEY}).json()["data"]
+    return {"campaign": DASHBOARD_CAMPAIGNS[0], "target": rows[9]["id"], "write_target": rows[0]["id"],
+            "lookups": [r["id"] for r in rows[:20]]}
+
+
+def gateway_scenarios(ids: dict[str, Any]) -> dict[str, str]:
+    return {
+        "web list page (50, every field)": graphql_body(queries.operation("web_target_list"),
+                                                        {"campaignId": ids["campaign"], "first": 50}),
+        "mobile detail (1 by id)": graphql_body(queries.operation("mobile_target_detail"),
+                                                {"campaignId": ids["campaign"], "targetId": ids["target"]}),
+        "dashboard (5 campaigns + 20 lookups)": graphql_body(queries.operation("dashboard"), {
+            "campaignIds": DASHBOARD_CAMPAIGNS, "lookupCampaign": ids["campaign"], "targetIds": ids["lookups"]}),
+        "updateStage": graphql_body(queries.operation("update_stage"), {
+            "campaignId": ids["campaign"], "targetId": ids["write_target"], "stage": "qualified"}),
+        "verifyGoal": graphql_body(queries.operation("verify_goal"),
+                                   {"campaignId": ids["campaign"], "targetId": ids["write_target"]}),
+    }
+
+
+def hive_scenarios(ids: dict[str, Any]) -> dict[str, str]:
+    return {
+        "web list page (50, every field)": graphql_body(queries.hive_web_list(KEY, ids["campaign"])),
+        "mobile detail (1 by id)": graphql_body(queries.hive_mobile_detail(KEY, ids["campaign"])),
+        "dashboard (5 campaigns + 20 lookups)": graphql_body(
+            queries.hive_dashboard(KEY, DASHBOARD_CAMPAIGNS, ids["campaign"])),
+        "updateStage": graphql_body(queries.hive_update_stage(KEY, ids["campaign"], ids["write_target"])),
+        "verifyGoal": graphql_body(queries.hive_verify_goal(KEY, ids["campaign"], ids["write_target"])),
+    }
+
+
+def bench_graphql(report: Report, contender: str, target: Service, upstream: str,
+                  scenarios: dict[str, str]) -> None:
+    url = target.url + "/graphql"
+    for number, (scenario, body) in enumerate(scenarios.items()):
+        check_graphql(url, body)  # correct answers first; also warms caches
+        calls = upstream_calls(upstream, lambda body=body: check_graphql(url, body))  # type: ignore[misc]
+        for _ in range(20):
+            check_graphql(url, body)
+        script = lua_script("POST", body, f"{contender}-{number}".replace(" ", "_"))
+        load_points(report, contender, scenario, target, url, script, calls)
+
+
+def write_csv(path: Path, rows: int) -> Path:
+    if path.exists():
+        return path
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "name", "surname", "email", "phone", "status"])
+        for n in range(rows):
+            writer.writerow([f"IMP-{n:06d}", f"Name{n}", f"Surname{n}", f"import.{n}@example.com",
+                             f"+39 333 {n:07d}", "active"])
+    return path
+
+
+def bench_imports(report: Report, gateway: Service, grpc_address: str, campaign: str) -> None:
+    sizes = [10_000, 25_000, 50_000]
+    files = {rows: write_csv(CACHE / f"import-{rows}.csv", rows) for rows in sizes}
+    mutation = queries.operation("import_targets")
+
+    def graphql_import(path: Path) -> None:
+        operations = json.dumps({"query": mutation, "variables": {"campaignId": campaign, "file": None}})
+        with path.open("rb") as handle:
+            response = httpx.post(gateway.url + "/graphql", data={"operations": operations,
+                                                                   "map": json.dumps({"0": ["variables.file"]})},
+                                  files={"0": (path.name, handle, "text/csv")},
+                                  headers={"x-api-key": KEY, "apollo-require-preflight": "1"}, timeout=300)
+        if response.status_code != 200 or response.json().get("errors"):
+            raise RuntimeError(response.text[:500])
+
+    def grpc_import(path: Path) -> None:
+        def messages() -> Iterator[pb.ImportTargetsRequest]:
+            yield pb.ImportTargetsRequest(metadata=pb.ImportTargetsMetadata(
+                campaign_id=campaign, file_name=path.name, content_type="text/csv"))
+            with path.open("rb") as handle:
+                while chunk := handle.read(256 * 1024):
+                    yield pb.ImportTargetsRequest(chunk=chunk)
+
+        with grpc.insecure_channel(grpc_address) as channel:
+            pb_grpc.TargetsServiceStub(channel).ImportTargets(messages(), metadata=[("x-api-key", KEY)], timeout=300)
+
+    graphql_import(files[sizes[0]])  # records the upstream's answer; later imports replay it
+    for transport, run in (("GraphQL", graphql_import), ("gRPC", grpc_import)):
+        for rows, path in files.items():
+            baseline, _ = gateway.memory_mb()
+            gateway.reset_peak()
+            started = time.perf_counter()
+            run(path)
+            elapsed = time.perf_counter() - started
+            _, peak = gateway.memory_mb()
+            report.add(contender=f"this gateway ({transport})", scenario=f"import {rows:,} rows",
+                       file_mb=path.stat().st_size / 2**20, seconds=elapsed, rss_before_mb=baseline,
+                       peak_rss_mb=peak, peak_growth_mb=peak - baseline)
+
+
+def bench_grpc(report: Report, gateway: Service, grpc_address: str) -> None:
+    for scenario, campaign, points in (("gRPC ListTargets (50)", DASHBOARD_CAMPAIGNS[0], CONCURRENCY),
+                                       ("gRPC ExportTargets (10,000)", EXPORT_CAMPAIGN, [1, 4])):
+        kind = "list50" if "List" in scenario else "export"
+        for concurrency in points:
+            cpu_before = gateway.cpu_seconds()
+            output = subprocess.run(
+                [sys.executable, "-m", "tests.bench.grpc_load", "--address", grpc_address, "--scenario", kind,
+                 "--campaign", campaign, "--concurrency", str(concurrency), "--duration", f"{SECONDS:g}",
+                 "--cpu", str(LOAD_CPU)], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+            result = json.loads(output)
+            cpu = gateway.cpu_seconds() - cpu_before
+            report.add(contender="this gateway (gRPC)", scenario=scenario, concurrency=concurrency,
+                       cpu_s_per_1000=1000 * cpu / max(1, result["requests"]), peak_rss_mb=gateway.memory_mb()[1],
+                       **result)
+
+
+def hive_available() -> Path | None:
+    """Install Hive Gateway and Mesh into .bench-cache/hive (never committed) and compose the supergraph."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    home = CACHE / "hive"
+    home.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "mesh.config.ts"):
+        shutil.copy(Path(__file__).parent / "hive" / name, home / name)
+    shutil.copy(ROOT.parent / "shared" / "spec" / "umanize-targets.openapi.json", home)
+    if not (home / "node_modules" / ".bin" / "hive-gateway").exists():
+        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=home, check=True)
+    subprocess.run([str(home / "node_modules" / ".bin" / "mesh-compose"), "-o", "supergraph.graphql"], cwd=home,
+                   check=True, capture_output=True)
+    return home
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    found = {name: version(name) for name in ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "httpx",
+                                               "grpcio", "protobuf")}
+    found["python"] = platform.python_version()
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        found["wrk"] = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        found["node"] = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    hive = CACHE / "hive" / "node_modules" / "@graphql-hive" / "gateway" / "package.json"
+    if hive.exists():
+        found["@graphql-hive/gateway"] = json.loads(hive.read_text())["version"]
+    return found
+
+
+def machine() -> dict[str, str]:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+    return {"cpu": model, "cores": str(CORES), "memory_gb": f"{memory / 2**20:.1f}", "kernel": platform.release()}
+
+
+def main() -> None:
+    CACHE.mkdir(exist_ok=True)
+    DOCS.mkdir(exist_ok=True)
+    report = Report()
+    python = sys.executable
+    upstream_port = free_port()
+    upstream_url = f"http://127.0.0.1:{upstream_port}"
+    with service("canned upstream", [python, "-m", "tests.bench.canned_upstream", "--port", str(upstream_port)],
+                 upstream_url, "/_sandbox/health", LOAD_CPU) as upstream:
+        ids = scenario_ids(upstream.url)
+        rest_path = (f"/campaigns/{ids['campaign']}/targets?limit=50&offset=0&sort_field=created_at&sort_dir=desc"
+                     "&include_aggregations=true")
+        rest_script = lua_script("GET", None, "rest")
+        httpx.get(upstream.url + rest_path, headers={"x-api-key": KEY})
+        load_points(report, "upstream direct (floor)", "web list page (50, every field)", upstream,
+                    upstream.url + rest_path, rest_script, 1)
+
+        proxy_port = free_port()
+        with service("proxy", [python, "-m", "tests.bench.passthrough", "--upstream", upstream.url, "--port",
+                               str(proxy_port)], f"http://127.0.0.1:{proxy_port}", rest_path, SUT_CPU) as proxy:
+            load_points(report, "pass-through proxy (Starlette + httpx)", "web list page (50, every field)", proxy,
+                        proxy.url + rest_path, rest_script, 1)
+
+        http_port, grpc_port = free_port(), free_port()
+        gateway_command = [python, "-m", "gateway", "serve", "--upstream-url", upstream.url, "--http-port",
+                           str(http_port), "--grpc-port", str(grpc_port)]
+        with service("gateway", gateway_command, f"http://127.0.0.1:{http_port}", "/readyz", SUT_CPU) as gateway:
+            report.extra["idle_rss_mb"] = gateway.memory_mb()[0]
+            bench_graphql(report, "this gateway (GraphQL)", gateway, upstream.url, gateway_scenarios(ids))
+            grpc_address = f"127.0.0.1:{grpc_port}"
+            bench_grpc(report, gateway, grpc_address)
+            report.extra["rss_after_load_mb"] = gateway.memory_mb()[0]
+            report.extra["operations_served"] = sum(int(r.get("requests", 0)) for r in report.rows
+                                                    if str(r["contender"]).startswith("this gateway"))
+            bench_imports(report, gateway, grpc_address, ids["campaign"])
+
+        hive_home = hive_available()
+        if hive_home is None:
+            report.extra["hive"] = "not measured: npm is not available"
+        else:
+            hive_port = free_port()
+            hive_command = [str(hive_home / "node_modules" / ".bin" / "hive-gateway"), "supergraph",
+                            "supergraph.graphql", "--port", str(hive_port), "--host", "127.0.0.1"]
+            with service("hive", hive_command, f"http://127.0.0.1:{hive_port}", "/healthcheck", SUT_CPU,
+                         env={"UMANIZE_UPSTREAM": upstream.url, "NODE_ENV": "production"}, cwd=hive_home) as hive:
+                report.extra["hive_idle_rss_mb"] = hive.memory_mb()[0]
+                bench_graphql(report, "Hive Gateway", hive, upstream.url, hive_scenarios(ids))
+
+    results = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+               "versions": versions(), "seconds_per_point": SECONDS, "rows": report.rows, **report.extra}
+    (DOCS / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
+    from tests.bench.render import render
+
+    (DOCS / "benchmarks.md").write_text(render(results))
+    print(f"wrote {DOCS / 'benchmarks.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Differential tests: the compiled fast path answers exactly as graphql-core's standard executor.
+
+Both paths run the same operation against the same in-process sandbox (httpx.ASGITransport, no sockets);
+responses must be identical to the byte (key order included), errors identical as a set, and the upstream
+calls the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import GraphQLObjectType, get_named_type, is_leaf_type
+
+from gateway.graphql_api.errors import format_error
+from gateway.graphql_api.fast_path import FastPath
+from gateway.graphql_api.schema import schema
+from gateway.upstream import Caller, UpstreamClient
+from resolvers.context import RequestContext
+from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox, Store, seed_demo
+from sandbox.seed import DEMO_CAMPAIGNS, demo_target_id
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+OTHER_CAMPAIGN = DEMO_CAMPAIGNS[1].id
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    store = Store(":memory:")
+    seed_demo(store)
+    yield Sandbox(store)
+    store.close()
+
+
+class Counting(httpx.AsyncBaseTransport):
+    def __init__(self, app: Sandbox) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.calls: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(f"{request.method} {request.url.path}?{request.url.query.decode()}")
+        return await self.inner.handle_async_request(request)
+
+
+def run_both(app: Sandbox, query: str, variables: dict[str, Any] | None = None,
+             operation_name: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    async def standard() -> tuple[dict[str, Any], list[str]]:
+        transport = Counting(app)
+        client = UpstreamClient("http://sandbox", transport=transport)
+        result = await schema.execute(query, variable_values=variables, operation_name=operation_name,
+                                      context_value=RequestContext(client, Caller(api_key=DEMO_API_KEY)))
+        await client.aclose()
+        return _response(result), transport.calls
+
+    async def fast() -> tuple[dict[str, Any], list[str]]:
+        transport = Counting(app)
+        client = UpstreamClient("http://sandbox", transport=transport)
+        result = await FastPath().execute(query, operation_name, variables,
+                                          RequestContext(client, Caller(api_key=DEMO_API_KEY)))
+        await client.aclose()
+        assert result is not None, "the fast path should take this operation"
+        return _response(result), transport.calls
+
+    expected, expected_calls = asyncio.run(standard())
+    actual, actual_calls = asyncio.run(fast())
+    assert sorted(actual_calls) == sorted(expected_calls)
+    return expected, actual
+
+
+def _response(result: Any) -> dict[str, Any]:
+    errors = sorted((format_error(e, None) for e in result.errors or []), key=lambda e: json.dumps(e))
+    return {"data": json.dumps(result.data), "errors": errors}
+
+
+def ids(app: Sandbox, campaign: str = DEMO_CAMPAIGN_ID, count: int = 5) -> list[str]:
+    return [demo_target_id(campaign, k) for k in range(count)]
+
+
+EXAMPLES = {
+    "web_target_list": lambda: {"campaignId": DEMO_CAMPAIGN_ID, "first": 50, "filter": {"deleted": "INCLUDE"}},
+    "mobile_target_detail": lambda: {"campaignId": DEMO_CAMPAIGN_ID, "targetId": demo_target_id(DEMO_CAMPAIGN_ID, 7)},
+    "dashboard": lambda: {"campaignIds": [DEMO_CAMPAIGN_ID, OTHER_CAMPAIGN], "lookupCampaign": DEMO_CAMPAIGN_ID,
+                          "targetIds": [*ids(None), UNKNOWN]},  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_example_operations_answer_identically(sandbox: Sandbox, name: str) -> None:
+    expected, actual = run_both(sandbox, (OPERATIONS / f"{name}.graphql").read_text(), EXAMPLES[name]())
+    assert actual == expected
+    assert expected["errors"] == []
+
+
+def test_unknown_campaign_propagates_null_and_error_identically(sandbox: Sandbox) -> None:
+    query = "query($ids: [UUID!]!) { campaigns(ids: $ids) { id targets(first: 2) { totalCount } } }"
+    expected, actual = run_both(sandbox, query, {"ids": [DEMO_CAMPAIGN_ID, UNKNOWN]})
+    assert actual == expected
+    assert expected["data"] == "null" and expected["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_nullable_lookups_and_absent_targets(sandbox: Sandbox) -> None:
+    query = """query($c: UUID!, $a: UUID!, $ids: [UUID!]!) { campaign(id: $c) {
+        present: target(id: $a) { id stage } absent: target(id: $ids) { id } many: targetsByIds(ids: $ids) { id }
+    } }""".replace("target(id: $ids)", f'target(id: "{UNKNOWN}")')
+    expected, actual = run_both(sandbox, query, {"c": DEMO_CAMPAIGN_ID, "a": ids(sandbox)[0],
+                                                 "ids": [UNKNOWN, ids(sandbox)[1]]})
+    assert actual == expected
+
+
+@pytest.mark.parametrize("status", [503, 429, 422, 401])
+def test_failed_non_null_field_nulls_the_response_identically(sandbox: Sandbox, status: int) -> None:
+    sandbox.faults.configure(FaultConfig(error_rate=1, error_status=status))
+    try:
+        expected, actual = run_both(sandbox, "query($c: UUID!) { campaign(id: $c) { id targets(first: 3) "
+                                             "{ totalCount } } }", {"c": DEMO_CAMPAIGN_ID})
+    finally:
+        sandbox.faults.configure(FaultConfig())
+    assert actual == expected
+    assert expected["data"] == "null" and len(expected["errors"]) == 1
+
+
+def test_failed_nullable_field_is_null_with_its_error_identically(sandbox: Sandbox) -> None:
+    sandbox.faults.configure(FaultConfig(error_rate=1, error_status=503))
+    try:
+        expected, actual = run_both(sandbox, 'query($c: UUID!) { campaign(id: $c) { id maybe: target(id: "%s") '
+                                             '{ id } } }' % ids(sandbox)[0], {"c": DEMO_CAMPAIGN_ID})
+    finally:
+        sandbox.faults.configure(FaultConfig())
+    assert actual == expected
+    assert json.loads(expected["data"]) == {"campaign": {"id": DEMO_CAMPAIGN_ID, "maybe": None}}
+    assert [e["path"] for e in expected["errors"]] == [["campaign", "maybe"]]
+
+
+def test_operation_name_selects_among_several(sandbox: Sandbox) -> None:
+    query = """query A($c: UUID!) { campaign(id: $c) { targets(first: 1) { totalCount } } }
+               query B($c: UUID!) { campaign(id: $c) { id } }"""
+    for name in ("A", "B"):
+        expected, actual = run_both(sandbox, query, {"c": DEMO_CAMPAIGN_ID}, operation_name=name)
+        assert actual == expected
+
+
+def _selection(rng: random.Random, gql_type: GraphQLObjectType, depth: int, fragments: list[str]) -> str:
+    """A random selection over a type: aliases, duplicates, inline and named fragments, directives."""
+    names = [n for n, f in gql_type.fields.items() if not f.args]
+    chosen = rng.sample(names, k=max(1, min(len(names), rng.randint(1, 6))))
+    parts = []
+    for name in chosen:
+        field_type = get_named_type(gql_type.fields[name].type)
+        alias = f"{name}_{rng.randint(0, 9)}: " if rng.random() < 0.3 else ""
+        directive = rng.choice(["", "", "", " @include(if: $yes)", " @skip(if: $no)", " @include(if: $no)",
+                                " @skip(if: $yes)", " @include(if: true)"])
+        if is_leaf_type(field_type):
+            part = f"{alias}{name}{directive}"
+        elif depth > 2:
+            continue
+        else:
+            assert isinstance(field_type, GraphQLObjectType)
+            part = f"{alias}{name}{directive} {{ {_selection(rng, field_type, depth + 1, fragments)} }}"
+        roll = rng.random()
+        if roll < 0.15:
+            part = f"... on {gql_type.name}{directive} {{ {part} }}"
+        elif roll < 0.25:
+            fragment = f"F{len(fragments)}"
+            fragments.append(f"fragment {fragment} on {gql_type.name} {{ {part} }}")
+            part = f"...{fragment}"
+        parts.append(part)
+        if rng.random() < 0.15:
+            parts.append(part)  # the same field twice: merged
+    if rng.random() < 0.3:
+        parts.append("__typename")
+    return " ".join(parts) or "__typename"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_generated_variants_answer_identically(sandbox: Sandbox, seed: int) -> None:
+    rng = random.Random(seed)
+    gql = schema._schema
+    fragments: list[str] = []
+    connection = _selection(rng, gql.get_type("TargetConnection"), 0, fragments)  # type: ignore[arg-type]
+    target = _selection(rng, gql.get_type("Target"), 1, fragments)  # type: ignore[arg-type]
+    filter_ = rng.choice(["", "filter: {aiLabel: POSITIVE}", "filter: {deleted: ONLY}",
+                          "filter: {search: \"a\"}, sort: {field: STAGE, direction: ASC}"])
+    query = f"""query V($c: UUID!, $yes: Boolean!, $no: Boolean!, $ids: [UUID!]!) {{
+      __typename
+      campaign(id: $c) {{ id targets(first: {rng.randint(1, 30)} {"," if filter_ else ""} {filter_}) {{ {connection} }}
+                          one: target(id: "{ids(sandbox)[rng.randint(0, 4)]}") {{ {target} }}
+                          targetsByIds(ids: $ids) {{ {target} }} }}
+      more: campaigns(ids: [$c]) {{ ... on Campaign {{ targets(first: 2) {{ totalCount }} }} }}
+    }}
+    {" ".join(fragments)}"""
+    variables = {"c": DEMO_CAMPAIGN_ID, "yes": True, "no": False, "ids": [ids(sandbox)[2], UNKNOWN]}
+    expected, actual = run_both(sandbox, query, variables)
+    assert actual == expected
+    assert expected["errors"] == []
+
+
+def test_unsupported_operations_fall_back(sandbox: Sandbox) -> None:
+    async def attempt(query: str, variables: dict[str, Any] | None = None) -> Any:
+        client = UpstreamClient("http://sandbox", transport=httpx.ASGITransport(app=sandbox))
+        try:
+            return await FastPath().execute(query, None, variables,
+                                            RequestContext(client, Caller(api_key=DEMO_API_KEY)))
+        finally:
+            await client.aclose()
+
+    for query in ("{ __schema { queryType { name } } }", "mutation { restore(campaignId: \"%s\", targetId: \"%s\") "
+                  "{ id } }" % (UNKNOWN, UNKNOWN), "{ nope }", "{ campaign(id: 5) { id } }", "query {"):
+        assert asyncio.run(attempt(query)) is None
+    assert asyncio.run(attempt("query($c: UUID!) { campaign(id: $c) { id } }", {"c": "not-a-uuid"})) is None
