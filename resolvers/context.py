@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from gateway.upstream import Caller, UpstreamClient
 from resolvers.loaders import Loaders
-from resolvers.models import ListQuery, TargetPage
+from resolvers.models import ListQuery, Target, TargetPage
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class RequestContext:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self._list_targets, self.settings.upstream_concurrency)
+        self.loaders = Loaders(self._list_targets, self._find_targets, self.settings.upstream_concurrency)
 
     @property
     def timeout(self) -> float | None:
@@ -39,3 +40,6 @@ class RequestContext:
 
     async def _list_targets(self, query: ListQuery) -> TargetPage:
         return await self.upstream.list_targets(self.caller, query, timeout=self.timeout)
+
+    async def _find_targets(self, query: ListQuery, wanted: set[UUID]) -> tuple[dict[UUID, Target], int, int]:
+        return await self.upstream.find_targets(self.caller, query, wanted, timeout=self.timeout)

@@ -42,13 +42,15 @@ class EvictingDataLoader(DataLoader[K, V]):
 
 
 ListTargets = Callable[[ListQuery], Awaitable[TargetPage]]
+FindTargets = Callable[[ListQuery, set[UUID]], Awaitable[tuple[dict[UUID, Target], int, int]]]
 
 
 class Loaders:
     """The loaders of one request; created with the request's context, so nothing is shared across callers."""
 
-    def __init__(self, list_targets: ListTargets, concurrency: int) -> None:
+    def __init__(self, list_targets: ListTargets, find_targets: FindTargets, concurrency: int) -> None:
         self._list_targets = list_targets
+        self._find_targets = find_targets
         self._limit = asyncio.Semaphore(concurrency)
         self.target_pages: EvictingDataLoader[ListQuery, TargetPage] = EvictingDataLoader(self._load_pages)
         self.target_by_id: EvictingDataLoader[TargetKey, Target | None] = EvictingDataLoader(self._load_targets)
@@ -95,8 +97,9 @@ class Loaders:
         while True:
             query = ListQuery(campaign_id, TargetFilter(deleted=DeletedFilter.INCLUDE), TargetOrder(),
                               limit=LOOKUP_PAGE_SIZE, offset=offset)
-            page = await self.target_pages.load(query)
-            found.update({t.id: t for t in page.targets if t.id in wanted})
-            offset += len(page.targets)
-            if len(found) == len(wanted) or not page.targets or offset >= page.total:
+            async with self._limit:
+                page_found, rows, total = await self._find_targets(query, wanted - found.keys())
+            found.update(page_found)
+            offset += rows
+            if len(found) == len(wanted) or not rows or offset >= total:
                 return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -75,6 +76,10 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         assert isinstance(request, Request)
         request_id = getattr(request.state, "request_id", None)
         return self.runtime.context(self.runtime.caller(request.headers, request_id))
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: a 50-target response encodes several times faster than with the json module."""
+        return orjson.dumps(data)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}

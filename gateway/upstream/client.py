@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from typing import IO, Any
 from uuid import UUID
 
+import aiohttp
 import httpx
+import orjson
 
 from gateway.upstream import decode
+from gateway.upstream.transport import AiohttpTransport
 from resolvers.errors import (
     BadUserInput,
     Conflict,
@@ -65,14 +68,14 @@ class Caller:
 
 @contextmanager
 def mapped_transport_errors() -> Iterator[None]:
-    """httpx exceptions -> gateway errors. Every foreign exception the client can raise is translated here."""
+    """httpx and aiohttp exceptions -> gateway errors: every foreign exception a call can raise is translated here."""
     try:
         yield
-    except httpx.TimeoutException as exc:
+    except (httpx.TimeoutException, TimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise UpstreamTimeout(f"The upstream did not answer in time ({type(exc).__name__})") from exc
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
         raise UpstreamUnavailable(f"The upstream could not be reached ({type(exc).__name__})") from exc
-    except httpx.HTTPError as exc:  # undecodable content, redirect loops: the upstream's fault, not the caller's
+    except (httpx.HTTPError, aiohttp.ClientError) as exc:  # bad content, redirect loops: the upstream's fault
         raise UpstreamUnavailable(f"The upstream's answer could not be used ({type(exc).__name__})") from exc
 
 
@@ -157,8 +160,7 @@ class UpstreamClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            transport=transport,
+            transport=transport or AiohttpTransport(max_connections=max_connections),
             headers={"Accept": "application/json", "User-Agent": "umanize-gateway"},
         )
 
@@ -181,8 +183,8 @@ class UpstreamClient:
     @staticmethod
     def _json(response: httpx.Response) -> Any:
         try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
             raise decode.MalformedUpstreamBody("The upstream answered with a body that is not JSON") from exc
 
     async def probe(self) -> bool:
@@ -198,6 +200,13 @@ class UpstreamClient:
         response = await self._call(caller, "GET", f"/campaigns/{query.campaign_id}/targets",
                                     params=list_params(query), timeout=timeout)
         return decode.target_page(self._json(response), query.offset)
+
+    async def find_targets(self, caller: Caller, query: ListQuery, wanted: set[UUID], *,
+                           timeout: float | None = None) -> tuple[dict[UUID, Target], int, int]:
+        """One list page, decoding only the wanted targets: (found, rows on the page, total)."""
+        response = await self._call(caller, "GET", f"/campaigns/{query.campaign_id}/targets",
+                                    params=list_params(query), timeout=timeout)
+        return decode.matching_targets(self._json(response), wanted)
 
     def _target_path(self, campaign_id: UUID, target_id: UUID) -> str:
         return f"/campaigns/{campaign_id}/targets/{target_id}"
