@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -125,14 +126,25 @@ def run_serve(args: argparse.Namespace) -> int:
     else:
         print(f"  upstream: {settings.upstream_url}")
     sys.stdout.flush()
+    app = create_app(runtime)
+    tune_garbage_collector()
     try:
-        uvicorn.run(create_app(runtime), host=settings.host, port=settings.http_port, log_level="warning")
+        uvicorn.run(app, host=settings.host, port=settings.http_port, log_level="warning")
     finally:
         if embedded is not None:
             embedded.stop()
         if store is not None:
             store.close()
     return 0
+
+
+def tune_garbage_collector() -> None:
+    """Requests allocate many short-lived objects that reference counting frees; the cyclic collector still
+    ran often enough to take ~9% of a gRPC ListTargets profile. Objects alive after start-up (modules, schema,
+    compiled plans) are frozen out of its scans, and it runs less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def export_schema(args: argparse.Namespace) -> int:

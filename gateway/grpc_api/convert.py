@@ -61,12 +61,16 @@ def optional_str(message: Any, field: str) -> str | None:
     return getattr(message, field) if message.HasField(field) else None
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _timestamp(moment: datetime | None) -> timestamp_pb2.Timestamp | None:
+    """Timestamp.FromDatetime's result (normalized seconds and nanos) with integer timedelta arithmetic,
+    which is several times faster than its Python implementation."""
     if moment is None:
         return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-    return stamp
+    delta = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - EPOCH
+    return timestamp_pb2.Timestamp(seconds=delta.days * 86_400 + delta.seconds, nanos=delta.microseconds * 1000)
 
 
 def _from_timestamp(message: Any, field: str) -> datetime | None:

@@ -3,7 +3,8 @@
 The first request for a (method, path, query) goes to the real sandbox (SQLite in memory) and its response is
 recorded; every later one is replayed from memory. Writes are replayed too (the same recorded answer), which is
 what a benchmark of the gateway's own cost needs. Request bodies are read and dropped. ``GET /_bench/count``
-returns how many REST requests arrived; ``DELETE /_bench/count`` resets it.
+returns how many REST requests arrived; ``DELETE /_bench/count`` resets it. Paths under ``/_bench/uncached``
+go to the sandbox every time (the floor of an upstream that computes each page).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import uvicorn
 from sandbox import DEMO_API_KEY, Sandbox, Store, seed_demo
 from sandbox.store import CustomerFields, iso
 
+UNCACHED = "/_bench/uncached"
 EXPORT_CAMPAIGN = "be0c0000-0000-4000-8000-000000010000"
 DASHBOARD_CAMPAIGNS = [f"be0c0000-0000-4000-8000-00000000000{i}" for i in range(1, 6)]
 
@@ -75,6 +77,12 @@ class ReplayCache:
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json")]})
             await send({"type": "http.response.body", "body": body})
+            return
+        if scope["path"].startswith(UNCACHED):
+            # The sandbox itself, every time: the floor of an upstream that computes each page.
+            self.count += 1
+            path = scope["path"][len(UNCACHED):]
+            await self.app({**scope, "path": path, "raw_path": path.encode()}, receive, send)
             return
         if scope["path"].startswith("/campaigns/"):
             self.count += 1

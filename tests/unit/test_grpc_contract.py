@@ -80,3 +80,16 @@ def test_enums_map_both_ways_with_unspecified_as_zero(mapping: convert.EnumMappi
     assert mapping.parse(0, "f") is None
     with pytest.raises(errors.BadUserInput):
         mapping.parse(999, "f")
+
+
+@pytest.mark.parametrize("moment", ["2026-11-23T10:12:38.123456+00:00", "1969-12-31T23:59:59.5+00:00",
+                                    "2026-03-29T02:30:00+02:00", "2026-01-01T00:00:00"])
+def test_timestamps_match_protobufs_own_conversion(moment: str) -> None:
+    from datetime import UTC, datetime
+
+    from google.protobuf import timestamp_pb2
+
+    parsed = datetime.fromisoformat(moment)
+    expected = timestamp_pb2.Timestamp()
+    expected.FromDatetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+    assert convert._timestamp(parsed) == expected
