@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 from resolvers.errors import UpstreamUnavailable
 from resolvers.models import (
@@ -38,8 +38,21 @@ def _require(data: Mapping[str, Any], key: str) -> Any:
 
 
 def _uuid(value: Any) -> UUID | None:
+    """UUID(value), or None when it is not one. Canonical strings (what the API sends) take a fast path: the
+    standard constructor costs ~2.5 us in Python, and a 200-row page carries over a thousand ids."""
     if value is None:
         return None
+    if isinstance(value, str) and len(value) == 36 and value[8] == value[13] == value[18] == value[23] == "-":
+        digits = value.replace("-", "")
+        if len(digits) == 32 and digits.isascii() and digits.isalnum():
+            try:
+                number = int(digits, 16)
+            except ValueError:
+                return None
+            parsed = object.__new__(UUID)
+            object.__setattr__(parsed, "int", number)
+            object.__setattr__(parsed, "is_safe", SafeUUID.unknown)
+            return parsed
     try:
         return UUID(str(value))
     except ValueError:
@@ -158,13 +171,19 @@ def target(data: Any) -> Target:
     )
 
 
-def target_page(data: Any, offset: int) -> TargetPage:
+def _page(data: Any) -> tuple[list[Any], int]:
+    """A list response's rows and ``meta.total``, or MalformedUpstreamBody."""
     if not isinstance(data, Mapping) or not isinstance(data.get("data"), list):
         raise MalformedUpstreamBody("Upstream list response lacks 'data'")
     meta = data.get("meta")
     total = meta.get("total") if isinstance(meta, Mapping) else None
     if not isinstance(total, int):
         raise MalformedUpstreamBody("Upstream list response lacks 'meta.total'")
+    return data["data"], total
+
+
+def target_page(data: Any, offset: int) -> TargetPage:
+    rows, total = _page(data)
     aggregations = None
     raw_aggregations = data.get("aggregations")
     if isinstance(raw_aggregations, Mapping):
@@ -175,21 +194,16 @@ def target_page(data: Any, offset: int) -> TargetPage:
             if isinstance(quick, Mapping) else [],
             extra=dict(extra) if isinstance(extra, Mapping) else None,
         )
-    return TargetPage([target(t) for t in data["data"]], total, offset, aggregations)
+    return TargetPage([target(t) for t in rows], total, offset, aggregations)
 
 
 def matching_targets(data: Any, wanted: set[UUID]) -> tuple[dict[UUID, Target], int, int]:
     """Decode only the rows whose id is wanted: (found, rows on the page, total). Lookups scan 200-row pages
     for a few ids, and decoding a row costs far more than comparing its id."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("data"), list):
-        raise MalformedUpstreamBody("Upstream list response lacks 'data'")
-    meta = data.get("meta")
-    total = meta.get("total") if isinstance(meta, Mapping) else None
-    if not isinstance(total, int):
-        raise MalformedUpstreamBody("Upstream list response lacks 'meta.total'")
+    rows, total = _page(data)
     canonical = {str(w): w for w in wanted}
     found: dict[UUID, Target] = {}
-    for row in data["data"]:
+    for row in rows:
         raw_id = row.get("id") if isinstance(row, Mapping) else None
         key = canonical.get(raw_id) if isinstance(raw_id, str) else None
         if key is None and isinstance(raw_id, str) and len(raw_id) != 36:  # a non-canonical spelling of a UUID
@@ -197,7 +211,7 @@ def matching_targets(data: Any, wanted: set[UUID]) -> tuple[dict[UUID, Target], 
             key = parsed if parsed in wanted else None
         if key is not None:
             found[key] = target(row)
-    return found, len(data["data"]), total
+    return found, len(rows), total
 
 
 def enroll_customer_result(data: Any) -> EnrollCustomerResult:

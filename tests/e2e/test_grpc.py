@@ -114,14 +114,19 @@ def test_page_token_is_bound_to_the_request(stub: pb_grpc.TargetsServiceStub, sa
     assert sandbox.app.request_log.snapshot() == []
 
 
-def test_export_streams_a_campaign_of_thousands_page_by_page(stub: pb_grpc.TargetsServiceStub,
-                                                             sandbox: SandboxHandle) -> None:
+def large_campaign(sandbox: SandboxHandle, size: int, prefix: str) -> str:
     campaign = sandbox.new_campaign(0)
     with sandbox.store.transaction() as db:
-        for n in range(3000):
-            customer = sandbox.store.insert_customer(db, "demo", CustomerFields(customer_id=f"EXP-{n}",
-                                                                                 email=f"exp{n}@example.com"))
+        for n in range(size):
+            customer = sandbox.store.insert_customer(db, "demo", CustomerFields(customer_id=f"{prefix}-{n}",
+                                                                                 email=f"{prefix}{n}@example.com"))
             sandbox.store.insert_target(db, campaign, customer, None)
+    return campaign
+
+
+def test_export_streams_a_campaign_of_thousands_page_by_page(stub: pb_grpc.TargetsServiceStub,
+                                                             sandbox: SandboxHandle) -> None:
+    campaign = large_campaign(sandbox, 3000, "exp")
     sandbox.app.request_log.clear()
     messages = list(stub.ExportTargets(pb.ExportTargetsRequest(campaign_id=campaign), metadata=AUTH))
     ids = [t.id for m in messages for t in m.targets]
@@ -132,12 +137,7 @@ def test_export_streams_a_campaign_of_thousands_page_by_page(stub: pb_grpc.Targe
 
 def test_export_stops_fetching_when_the_client_stops_reading(stub: pb_grpc.TargetsServiceStub,
                                                              sandbox: SandboxHandle) -> None:
-    campaign = sandbox.new_campaign(0)
-    with sandbox.store.transaction() as db:
-        for n in range(2000):
-            customer = sandbox.store.insert_customer(db, "demo", CustomerFields(customer_id=f"LAZY-{n}",
-                                                                                 email=f"lazy{n}@example.com"))
-            sandbox.store.insert_target(db, campaign, customer, None)
+    campaign = large_campaign(sandbox, 2000, "lazy")
     sandbox.app.request_log.clear()
     stream = stub.ExportTargets(pb.ExportTargetsRequest(campaign_id=campaign), metadata=AUTH)
     first = next(stream)

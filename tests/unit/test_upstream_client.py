@@ -136,3 +136,24 @@ def test_failed_keys_are_evicted_so_a_later_load_retries() -> None:
 
     assert asyncio.run(scenario()) == (ErrorCode.UPSTREAM_UNAVAILABLE.value, 1)
     assert len(attempts) == 2
+
+
+@pytest.mark.parametrize("raw", [
+    "c0ffee00-0000-4000-8000-000000000001", "C0FFEE00-0000-4000-8000-00000000000A", str(uuid.uuid4()),
+    "c0ffee00000040008000000000000001", "{c0ffee00-0000-4000-8000-000000000001}",
+    "c0ffee00-0000-4000-8000-00000000000g", "+0ffee00-0000-4000-8000-000000000001",
+    "c0ff_e00-0000-4000-8000-000000000001", "c0ffee00-0000-4000-8000-00000000000\u0663",
+    "not-a-uuid", "", 12,
+])
+def test_fast_uuid_parsing_equals_the_standard_constructor(raw: Any) -> None:
+    from gateway.upstream.decode import _uuid
+
+    try:
+        expected: uuid.UUID | None = uuid.UUID(str(raw))
+    except ValueError:
+        expected = None
+    parsed = _uuid(raw)
+    assert parsed == expected
+    if parsed is not None:
+        assert (str(parsed), hash(parsed), parsed.version, parsed.is_safe) == (
+            str(expected), hash(expected), expected.version, expected.is_safe)  # type: ignore[union-attr]
