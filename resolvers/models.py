@@ -177,7 +177,6 @@ class Aggregations:
 class TargetPage:
     targets: list[Target]
     total: int
-    offset: int
     aggregations: Aggregations | None = None
 
 

@@ -12,7 +12,6 @@ import pytest
 from sandbox import DEMO_API_KEY, Sandbox, SandboxSettings, Store, seed_demo
 from sandbox.server import ThreadedServer
 from sandbox.store import CustomerFields
-from tests.live_server import LiveServer
 
 OTHER_TENANT_KEY = "other-tenant-key"
 
@@ -48,7 +47,7 @@ def sandbox() -> Iterator[SandboxHandle]:
     store = Store(":memory:")
     seed_demo(store)
     app = Sandbox(store, SandboxSettings(credentials={DEMO_API_KEY: "demo", OTHER_TENANT_KEY: "other"}))
-    with LiveServer(app) as server:
+    with ThreadedServer(app) as server:
         yield SandboxHandle(server.url, store, app)
     store.close()
 

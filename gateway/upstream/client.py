@@ -199,7 +199,7 @@ class UpstreamClient:
     async def list_targets(self, caller: Caller, query: ListQuery, *, timeout: float | None = None) -> TargetPage:
         response = await self._call(caller, "GET", f"/campaigns/{query.campaign_id}/targets",
                                     params=list_params(query), timeout=timeout)
-        return decode.target_page(self._json(response), query.offset)
+        return decode.target_page(self._json(response))
 
     async def find_targets(self, caller: Caller, query: ListQuery, wanted: set[UUID], *,
                            timeout: float | None = None) -> tuple[dict[UUID, Target], int, int]:

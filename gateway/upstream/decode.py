@@ -182,7 +182,7 @@ def _page(data: Any) -> tuple[list[Any], int]:
     return data["data"], total
 
 
-def target_page(data: Any, offset: int) -> TargetPage:
+def target_page(data: Any) -> TargetPage:
     rows, total = _page(data)
     aggregations = None
     raw_aggregations = data.get("aggregations")
@@ -194,7 +194,7 @@ def target_page(data: Any, offset: int) -> TargetPage:
             if isinstance(quick, Mapping) else [],
             extra=dict(extra) if isinstance(extra, Mapping) else None,
         )
-    return TargetPage([target(t) for t in rows], total, offset, aggregations)
+    return TargetPage([target(t) for t in rows], total, aggregations)
 
 
 def matching_targets(data: Any, wanted: set[UUID]) -> tuple[dict[UUID, Target], int, int]:
