@@ -1,12 +1,31 @@
-"""Plain domain models of campaign targets, their customers and analysis; no transport knows them by heart."""
+"""Domain models of campaign targets, their customers and analysis; targets are lazy views over upstream rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 from typing import Any
 from uuid import UUID
+
+from resolvers.rows import (
+    BOOL,
+    COUNT,
+    DATETIME,
+    FLOAT,
+    JSON_OBJECT,
+    REQUIRED_DATETIME,
+    REQUIRED_TEXT,
+    REQUIRED_UUID,
+    TEXT,
+    UUID_KIND,
+    Field,
+    Kind,
+    RowView,
+    parse_uuid,
+)
 
 
 class AiLabel(Enum):
@@ -58,77 +77,113 @@ class SortDirection(Enum):
     DESC = "desc"
 
 
-@dataclass(frozen=True)
-class Customer:
-    id: UUID
-    external_id: str | None
-    name: str | None
-    surname: str | None
-    email: str | None
-    phone: str | None
-    status: str | None
-    agent_id: UUID | None
-    created_at: datetime | None
-    updated_at: datetime | None
+def parse_label(value: Any) -> AiLabel:
+    try:
+        return AiLabel(value)
+    except ValueError:
+        return AiLabel.UNKNOWN
 
 
-@dataclass(frozen=True)
-class AiAnalysis:
-    label: AiLabel
-    score: float | None
-    reason: str | None
-    goal_analysis: dict[str, Any] | None
-    source: str | None
-    updated_at: datetime | None
+AI_LABEL: Kind[AiLabel] = Kind("ai_label", parse_label)
 
 
-@dataclass(frozen=True)
-class CallAnalysis:
-    successful: str | None
-    summary_title: str | None
-    transcript_summary: str | None
-    agent_goal_result: str | None
-    agent_goal_rationale: str | None
-    customer_sentiment: str | None
-    customer_sentiment_rationale: str | None
-    follow_up_required: bool | None
-    follow_up_required_rationale: str | None
-    escalation_required: bool | None
-    escalation_required_rationale: str | None
+class Customer(RowView):
+    """The upstream's ``CustomerOut`` nested in a target row; ``id`` falls back to the target's ``customer_id``."""
+
+    def __init__(self, row: Mapping[str, Any], fallback_id: UUID) -> None:
+        super().__init__(row)
+        self._fallback_id = fallback_id
+
+    @cached_property
+    def id(self) -> UUID:
+        return parse_uuid(self.row.get("id")) or self._fallback_id
+
+    external_id = Field("customer_id", TEXT)
+    name = Field("name", TEXT)
+    surname = Field("surname", TEXT)
+    email = Field("email", TEXT)
+    phone = Field("phone", TEXT)
+    status = Field("status", TEXT)
+    agent_id = Field("agent_id", UUID_KIND)
+    created_at = Field("created_at", DATETIME)
+    updated_at = Field("updated_at", DATETIME)
 
 
-@dataclass(frozen=True)
-class CampaignAnalysis:
-    goal_result: str | None
-    goal_score: float | None
-    goal_rationale: str | None
-    sentiment: str | None
-    sentiment_rationale: str | None
-    callback_requested: bool | None
-    callback_requested_rationale: str | None
-    next_best_action: str | None
-    updated_at: datetime | None
+class AiAnalysis(RowView):
+    """The AI label and its reasoning, read from the target row."""
+
+    label = Field("ai_label", AI_LABEL)
+    score = Field("ai_score", FLOAT)
+    reason = Field("ai_reason", TEXT)
+    goal_analysis = Field("goal_analysis", JSON_OBJECT)
+    source = Field("analysis_source", TEXT)
+    updated_at = Field("analysis_updated_at", DATETIME)
 
 
-@dataclass(frozen=True)
-class Target:
-    id: UUID
-    campaign_id: UUID
-    customer_id: UUID
-    assigned_agent_id: UUID | None
-    stage: str
-    calls_made: int
-    whatsapp_sent: int
-    email_sent: int
-    last_contacted_at: datetime | None
-    last_email_at: datetime | None
-    last_conversation_id: str | None
-    created_at: datetime
-    updated_at: datetime
-    customer: Customer
-    ai_analysis: AiAnalysis
-    call_analysis: CallAnalysis
-    campaign_analysis: CampaignAnalysis
+class CallAnalysis(RowView):
+    """The last call's analysis, read from the target row."""
+
+    successful = Field("call_successful", TEXT)
+    summary_title = Field("call_summary_title", TEXT)
+    transcript_summary = Field("transcript_summary", TEXT)
+    agent_goal_result = Field("agent_goal_result", TEXT)
+    agent_goal_rationale = Field("agent_goal_rationale", TEXT)
+    customer_sentiment = Field("customer_sentiment", TEXT)
+    customer_sentiment_rationale = Field("customer_sentiment_rationale", TEXT)
+    follow_up_required = Field("follow_up_required", BOOL)
+    follow_up_required_rationale = Field("follow_up_required_rationale", TEXT)
+    escalation_required = Field("escalation_required", BOOL)
+    escalation_required_rationale = Field("escalation_required_rationale", TEXT)
+
+
+class CampaignAnalysis(RowView):
+    """The analysis against the campaign goal, read from the target row."""
+
+    goal_result = Field("campaign_goal_result", TEXT)
+    goal_score = Field("campaign_goal_score", FLOAT)
+    goal_rationale = Field("campaign_goal_rationale", TEXT)
+    sentiment = Field("campaign_sentiment", TEXT)
+    sentiment_rationale = Field("campaign_sentiment_rationale", TEXT)
+    callback_requested = Field("callback_requested", BOOL)
+    callback_requested_rationale = Field("callback_requested_rationale", TEXT)
+    next_best_action = Field("campaign_next_best_action", TEXT)
+    updated_at = Field("campaign_analysis_updated_at", DATETIME)
+
+
+class Target(RowView):
+    """The upstream's ``CampaignTargetWithCustomerOut``. Built only from rows whose required fields were checked
+    (gateway/upstream/decode.py), so the required ones below are never None."""
+
+    id = Field("id", REQUIRED_UUID)
+    campaign_id = Field("campaign_id", REQUIRED_UUID)
+    customer_id = Field("customer_id", REQUIRED_UUID)
+    assigned_agent_id = Field("assigned_agent_id", UUID_KIND)
+    stage = Field("stage", REQUIRED_TEXT)
+    calls_made = Field("calls_made", COUNT)
+    whatsapp_sent = Field("whatsapp_sent", COUNT)
+    email_sent = Field("email_sent", COUNT)
+    last_contacted_at = Field("last_contacted_at", DATETIME)
+    last_email_at = Field("last_email_at", DATETIME)
+    last_conversation_id = Field("last_conv_id", TEXT)
+    created_at = Field("created_at", REQUIRED_DATETIME)
+    updated_at = Field("updated_at", REQUIRED_DATETIME)
+
+    @cached_property
+    def customer(self) -> Customer:
+        nested = self.row.get("customer")
+        return Customer(nested if isinstance(nested, Mapping) else {}, self.customer_id)
+
+    @cached_property
+    def ai_analysis(self) -> AiAnalysis:
+        return AiAnalysis(self.row)
+
+    @cached_property
+    def call_analysis(self) -> CallAnalysis:
+        return CallAnalysis(self.row)
+
+    @cached_property
+    def campaign_analysis(self) -> CampaignAnalysis:
+        return CampaignAnalysis(self.row)
 
 
 @dataclass(frozen=True)

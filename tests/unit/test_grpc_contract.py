@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import grpc
 import pytest
+from google.protobuf import struct_pb2, timestamp_pb2
 from google.rpc import error_details_pb2
 
 from gateway.grpc_api import convert
 from gateway.grpc_api.codegen import OUTPUT_DIR, generate
 from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.status import STATUS_CODES, rich_status, status_code
+from gateway.upstream import decode
 from resolvers import errors
 from resolvers.models import ActionRequired, AiLabel, DeletedFilter, SortDirection, TargetSortField
+from resolvers.rows import RowView, row_fields
+from tests.unit import upstream_rows
 
 
 def test_committed_generated_code_matches_the_proto(tmp_path: Path) -> None:
@@ -85,11 +92,46 @@ def test_enums_map_both_ways_with_unspecified_as_zero(mapping: convert.EnumMappi
 @pytest.mark.parametrize("moment", ["2026-11-23T10:12:38.123456+00:00", "1969-12-31T23:59:59.5+00:00",
                                     "2026-03-29T02:30:00+02:00", "2026-01-01T00:00:00"])
 def test_timestamps_match_protobufs_own_conversion(moment: str) -> None:
-    from datetime import UTC, datetime
-
-    from google.protobuf import timestamp_pb2
-
     parsed = datetime.fromisoformat(moment)
     expected = timestamp_pb2.Timestamp()
     expected.FromDatetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
-    assert convert._timestamp(parsed) == expected
+    assert timestamp_pb2.Timestamp(**convert._timestamp(parsed)) == expected  # type: ignore[arg-type]
+
+
+def _from_domain(view: RowView) -> dict[str, Any]:
+    """The oracle: each field read through the domain object and converted by its Python type."""
+    fields: dict[str, Any] = {}
+    for name in row_fields(type(view)):
+        value = getattr(view, name)
+        if isinstance(value, UUID):
+            value = str(value)
+        elif isinstance(value, datetime):
+            stamp = timestamp_pb2.Timestamp()
+            stamp.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
+            value = stamp
+        elif isinstance(value, AiLabel):
+            value = pb.AiLabel.Value(f"AI_LABEL_{value.name}")
+        elif isinstance(value, dict):
+            value = struct_pb2.Struct()
+            value.update(getattr(view, name))
+        if value is not None:
+            fields[name] = value
+    return fields
+
+
+@pytest.mark.parametrize("row", [upstream_rows.TYPICAL, *upstream_rows.ODD], ids=lambda r: str(len(r)))
+def test_protobuf_projection_equals_the_domain_objects_values(row: dict[str, Any]) -> None:
+    target = decode.target(row)
+    if not all(-(2**31) <= getattr(target, name) < 2**31 for name in ("calls_made", "whatsapp_sent", "email_sent")):
+        with pytest.raises(errors.UpstreamUnavailable, match="does not fit the contract's int32"):
+            convert.target(target)
+        return
+    expected = pb.Target(
+        **_from_domain(target), customer=pb.Customer(id=str(target.customer.id), **_from_domain(target.customer)),
+        ai_analysis=pb.AiAnalysis(**_from_domain(target.ai_analysis)),
+        call_analysis=pb.CallAnalysis(**_from_domain(target.call_analysis)),
+        campaign_analysis=pb.CampaignAnalysis(**_from_domain(target.campaign_analysis)),
+    )
+    projected = pb.Target(**convert.target(decode.target(row)))
+    assert projected == expected
+    assert projected.SerializeToString(deterministic=True) == expected.SerializeToString(deterministic=True)

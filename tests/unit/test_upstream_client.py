@@ -17,6 +17,7 @@ from gateway.upstream.decode import MalformedUpstreamBody, target
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, GatewayError
 from resolvers.models import AiLabel
+from resolvers.rows import CANONICAL_UUID, parse_uuid
 
 CAMPAIGN = str(uuid.uuid4())
 MINIMAL = {"id": str(uuid.uuid4()), "campaign_id": CAMPAIGN, "customer_id": str(uuid.uuid4()), "stage": "new",
@@ -146,14 +147,14 @@ def test_failed_keys_are_evicted_so_a_later_load_retries() -> None:
     "not-a-uuid", "", 12,
 ])
 def test_fast_uuid_parsing_equals_the_standard_constructor(raw: Any) -> None:
-    from gateway.upstream.decode import _uuid
-
     try:
         expected: uuid.UUID | None = uuid.UUID(str(raw))
     except ValueError:
         expected = None
-    parsed = _uuid(raw)
+    parsed = parse_uuid(raw)
     assert parsed == expected
+    canonical = bool(isinstance(raw, str) and CANONICAL_UUID.fullmatch(raw))
+    assert canonical == (expected is not None and str(expected) == raw)
     if parsed is not None:
         assert (str(parsed), hash(parsed), parsed.version, parsed.is_safe) == (
             str(expected), hash(expected), expected.version, expected.is_safe)  # type: ignore[union-attr]
