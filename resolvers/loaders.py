@@ -1,4 +1,5 @@
-"""Per-request DataLoaders: identical list requests share one call; target lookups batch into list pages."""
+"""Per-request DataLoaders: identical list requests share one call; target lookups batch into list pages and
+first look at the pages the request already listed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from resolvers.models import DeletedFilter, ListQuery, Target, TargetFilter, TargetOrder, TargetPage
+from resolvers.rows import CANONICAL_UUID
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -54,6 +56,7 @@ class Loaders:
         self._limit = asyncio.Semaphore(concurrency)
         self.target_pages: EvictingDataLoader[ListQuery, TargetPage] = EvictingDataLoader(self._load_pages)
         self.target_by_id: EvictingDataLoader[TargetKey, Target | None] = EvictingDataLoader(self._load_targets)
+        self._listed: dict[UUID, list[Target]] = defaultdict(list)  # targets of this request's pages, by campaign
 
     async def _bounded_list(self, query: ListQuery) -> TargetPage:
         async with self._limit:
@@ -71,9 +74,9 @@ class Loaders:
             return_exceptions=True,
         )
         by_base = dict(zip(bases, results, strict=True))
-        for page in results:
+        for base, page in by_base.items():
             if isinstance(page, TargetPage):
-                self.target_by_id.prime_many({(t.campaign_id, t.id): t for t in page.targets})
+                self._listed[base.campaign_id].extend(page.targets)
         return [by_base[replace(query, include_aggregations=False)] for query in queries]
 
     async def _load_targets(self, keys: list[TargetKey]) -> Sequence[Target | BaseException | None]:
@@ -91,8 +94,25 @@ class Loaders:
                        else campaign_result.get(target_id))
         return out
 
-    async def _scan(self, campaign_id: UUID, wanted: set[UUID]) -> dict[UUID, Target]:
+    def _already_listed(self, campaign_id: UUID, wanted: set[UUID]) -> dict[UUID, Target]:
+        """Wanted targets on pages this request already listed, matched by the row's id text (no UUID parsing
+        unless the upstream spelled an id unusually)."""
+        by_text = {str(w): w for w in wanted}
         found: dict[UUID, Target] = {}
+        for target in self._listed.get(campaign_id, ()):
+            raw = target.row.get("id")
+            if type(raw) is str and CANONICAL_UUID.fullmatch(raw):
+                key = by_text.get(raw)
+            else:
+                key = target.id if target.id in wanted else None
+            if key is not None:
+                found[key] = target
+        return found
+
+    async def _scan(self, campaign_id: UUID, wanted: set[UUID]) -> dict[UUID, Target]:
+        found = self._already_listed(campaign_id, wanted)
+        if len(found) == len(wanted):
+            return found
         offset = 0
         while True:
             query = ListQuery(campaign_id, TargetFilter(deleted=DeletedFilter.INCLUDE), TargetOrder(),

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from resolvers.rows import (
     BOOL,
+    CANONICAL_UUID,
     COUNT,
     DATETIME,
     FLOAT,
@@ -88,16 +89,10 @@ AI_LABEL: Kind[AiLabel] = Kind("ai_label", parse_label)
 
 
 class Customer(RowView):
-    """The upstream's ``CustomerOut`` nested in a target row; ``id`` falls back to the target's ``customer_id``."""
+    """The upstream's ``CustomerOut`` nested in a target row; without a valid ``id`` of its own, the customer
+    takes the target's ``customer_id``."""
 
-    def __init__(self, row: Mapping[str, Any], fallback_id: UUID) -> None:
-        super().__init__(row)
-        self._fallback_id = fallback_id
-
-    @cached_property
-    def id(self) -> UUID:
-        return parse_uuid(self.row.get("id")) or self._fallback_id
-
+    id = Field("id", REQUIRED_UUID)
     external_id = Field("customer_id", TEXT)
     name = Field("name", TEXT)
     surname = Field("surname", TEXT)
@@ -171,7 +166,11 @@ class Target(RowView):
     @cached_property
     def customer(self) -> Customer:
         nested = self.row.get("customer")
-        return Customer(nested if isinstance(nested, Mapping) else {}, self.customer_id)
+        row: Mapping[str, Any] = nested if isinstance(nested, Mapping) else {}
+        own_id = row.get("id")
+        if not (type(own_id) is str and CANONICAL_UUID.fullmatch(own_id)) and parse_uuid(own_id) is None:
+            row = {**row, "id": self.row["customer_id"]}
+        return Customer(row)
 
     @cached_property
     def ai_analysis(self) -> AiAnalysis:

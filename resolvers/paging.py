@@ -52,8 +52,15 @@ def check_page_size(value: int, *, argument: str = "first") -> int:
 
 @dataclass(frozen=True)
 class Edge:
-    cursor: str
+    """A target and its position in the list; the cursor is encoded only when a client asks for it."""
+
     node: Target
+    fingerprint: str
+    offset: int
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor(self.fingerprint, self.offset)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,22 @@ T = TypeVar("T")
 CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+# What datetime.isoformat() returns: no zero microseconds, no "-00:00" (it prints "+00:00").
+CANONICAL_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.(?!000000)[0-9]{6})?"
+                                r"(?:\+[0-9]{2}:[0-9]{2}|-(?!00:00)[0-9]{2}:[0-9]{2})?")
+
+
+def is_canonical_datetime(value: str) -> bool:
+    """Whether ``datetime.fromisoformat(value).isoformat() == value``, in a fraction of that call's time."""
+    if CANONICAL_DATETIME.fullmatch(value) is None:
+        return False
+    try:
+        datetime.fromisoformat(value)  # the shape is right; this rejects impossible dates and offsets
+    except ValueError:
+        return False
+    return True
+
+
 def parse_uuid(value: Any) -> UUID | None:
     """UUID(value), or None when it is not one. Canonical strings (what the API sends) take a fast path: the
     standard constructor costs microseconds in Python, and a 200-row page carries over a thousand ids."""

@@ -25,7 +25,6 @@ from resolvers.paging import (
     TargetConnection,
     check_page_size,
     decode_cursor,
-    encode_cursor,
     list_fingerprint,
 )
 
@@ -45,7 +44,7 @@ async def list_targets(ctx: RequestContext, campaign_id: UUID, filter_: TargetFi
     offset = decode_cursor(after, fingerprint, argument=cursor_argument) + 1 if after else 0
     query = ListQuery(campaign_id, filter_, order, limit=first, offset=offset, include_aggregations=with_aggregations)
     page = await ctx.loaders.target_pages.load(query)
-    edges = [Edge(encode_cursor(fingerprint, offset + i), target) for i, target in enumerate(page.targets)]
+    edges = [Edge(target, fingerprint, offset + i) for i, target in enumerate(page.targets)]
     return TargetConnection(
         total_count=page.total,
         edges=edges,

@@ -40,6 +40,7 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     VariableNode,
+    get_named_type,
     located_error,
     parse,
     validate,
@@ -53,6 +54,7 @@ from gateway.graphql_api.schema import DEFAULT_PAGE_SIZE, Campaign, schema
 from resolvers import targets
 from resolvers.context import RequestContext
 from resolvers.models import TargetFilter, TargetOrder
+from resolvers.rows import CANONICAL_UUID, Field, RowView, is_canonical_datetime, row_fields
 
 
 class Unsupported(Exception):
@@ -130,6 +132,59 @@ class Node:
     field_def: GraphQLField | None
     field_nodes: tuple[FieldNode, ...]
     completion: Completion | None  # None for __typename
+    row_leaf: RowLeaf | None = None  # for a leaf read straight from the upstream row of a domain view
+
+
+class _Slow:
+    """A row value the shortcut does not complete: the attribute is read and completed the standard way."""
+
+
+SLOW = _Slow()
+
+
+@dataclass(frozen=True)
+class RowLeaf:
+    """A leaf field of a domain view (resolvers/rows.py) completed from the upstream row's value: the field's own
+    parser, then the type's serializer, skipping the attribute's descriptor. Values that would complete as an
+    error or a null in a non-null field answer SLOW, and the standard completion reports them."""
+
+    key: str
+    unchanged: str | None  # UNCHANGED's test for this kind and type, if any
+    complete: Callable[[Any], Any]
+
+
+def _row_leaf(field: Field[Any], leaf_type: str, serialize: Callable[[Any], Any], nullable: bool) -> RowLeaf:
+    parse = field.kind.parse
+
+    def complete(raw: Any) -> Any:
+        try:
+            value = parse(raw)
+            if value is None:
+                return None if nullable else SLOW
+            return serialize(value)
+        except Exception:
+            return SLOW
+
+    return RowLeaf(field.key, UNCHANGED.get((field.kind.name, leaf_type)), complete)
+
+
+# Upstream values that parse and serialize to themselves, by kind and GraphQL type: the compiled objects test
+# ``value`` with these expressions inline and take it as it is.
+UNCHANGED: dict[tuple[str, str], str] = {
+    ("text", "String"): "type(value) is str",
+    ("uuid", "UUID"): "type(value) is str and canonical_uuid(value) is not None",
+    ("count", "Int"): "type(value) is int and -2147483648 <= value < 2147483648",
+    ("float", "Float"): "type(value) is float and isfinite(value)",
+    ("bool", "Boolean"): "type(value) is bool",
+    ("datetime", "DateTime"): "type(value) is str and is_canonical_datetime(value)",
+}
+
+
+# GraphQL type name -> the row-backed fields of the domain view it mirrors.
+ROW_FIELDS: dict[str, dict[str, Field[Any]]] = {
+    graphql_type.__strawberry_definition__.name: row_fields(domain)
+    for graphql_type, domain in types.MIRRORS.items() if issubclass(domain, RowView)
+}
 
 
 @dataclass(frozen=True)
@@ -140,6 +195,7 @@ class Completion:
     list_item: Completion | None = None
     serialize: Callable[[Any], Any] | None = None
     plan: Plan | None = None
+    plain_object: PlainObject | None = None  # the plan compiled, for objects below the resolver fields
 
 
 @dataclass(frozen=True)
@@ -210,7 +266,12 @@ class _Compiler:
                     raise Unsupported(f"{object_type.name}.{name}")
                 attr = field_def.extensions["strawberry-definition"].python_name
             completion = self.completion(field_def.type, [n.selection_set for n in field_nodes if n.selection_set])
-            nodes.append(Node(key, name, object_type.name, attr, resolver, field_def, tuple(field_nodes), completion))
+            row_field = ROW_FIELDS.get(object_type.name, {}).get(attr or "")
+            row_leaf = _row_leaf(row_field, get_named_type(field_def.type).name, completion.serialize,
+                                 not completion.non_null) \
+                if row_field is not None and completion.serialize is not None else None
+            nodes.append(Node(key, name, object_type.name, attr, resolver, field_def, tuple(field_nodes), completion,
+                              row_leaf))
         return Plan(object_type.name, tuple(nodes))
 
     def completion(self, output_type: Any, selection_sets: list[SelectionSetNode]) -> Completion:
@@ -221,7 +282,8 @@ class _Compiler:
         if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
             return Completion(non_null, serialize=_fast_serializer(inner))
         if isinstance(inner, GraphQLObjectType):
-            return Completion(non_null, plan=self.plan(inner, selection_sets))
+            plan = self.plan(inner, selection_sets)
+            return Completion(non_null, plan=plan, plain_object=_compile_plain_object(plan))
         raise Unsupported(f"output type {inner}")
 
 
@@ -315,29 +377,26 @@ class _Execution:
         return self._leaf(node, completion, value, path)
 
     def _plain_object(self, completion: Completion, source: Any, path: Path) -> Any:
-        plan = completion.plan
-        assert plan is not None
-        result: dict[str, Any] = {}
+        assert completion.plain_object is not None
         try:
-            for node in plan.nodes:
-                node_completion = node.completion
-                if node_completion is None:
-                    result[node.key] = plan.type_name
-                    continue
-                value = getattr(source, node.attr)  # type: ignore[arg-type]
-                serialize = node_completion.serialize
-                if serialize is not None and value is not None:
-                    try:
-                        result[node.key] = serialize(value)
-                        continue
-                    except Exception:
-                        pass
-                result[node.key] = self.complete(node, node_completion, value, Path(path, node.key, plan.type_name))
+            return completion.plain_object(self, source, path)
         except _NullPropagation:
             if completion.non_null:
                 raise
             return None
-        return result
+
+    def attribute(self, node: Node, source: Any, path: Path) -> Any:
+        """A plain field completed from its attribute: the standard way, and the row shortcut's fallback."""
+        completion = node.completion
+        assert completion is not None
+        value = getattr(source, node.attr)  # type: ignore[arg-type]
+        serialize = completion.serialize
+        if serialize is not None and value is not None:
+            try:
+                return serialize(value)
+            except Exception:
+                pass
+        return self.complete(node, completion, value, Path(path, node.key, node.parent_type))
 
     def _list_result(self, node: Node, completion: Completion, items: list[Any]) -> Any:
         for item in items:
@@ -367,6 +426,45 @@ class _Execution:
                 raise _NullPropagation from None
             return None
         return serialized
+
+
+PlainObject = Callable[["_Execution", Any, Path], dict[str, Any]]
+
+
+def _compile_plain_object(plan: Plan) -> PlainObject:
+    """The plan of an object below the resolver fields as straight-line Python, one statement per response key.
+
+    Row leaves whose upstream value is already its own serialization (UNCHANGED) are copied; other row leaves go
+    through their RowLeaf; everything else (nested objects, derived attributes, nulls in non-null fields and
+    errors) through ``_Execution.attribute``. The result equals the interpreted plan's: same keys, same order.
+    """
+    namespace: dict[str, Any] = {"SLOW": SLOW, "canonical_uuid": CANONICAL_UUID.fullmatch, "isfinite": isfinite,
+                                 "is_canonical_datetime": is_canonical_datetime}
+    lines = ["def plain_object(execution, source, path):", "    result = {}"]
+    if any(node.row_leaf is not None for node in plan.nodes):
+        lines.append("    row = source.row")
+    for i, node in enumerate(plan.nodes):
+        namespace[f"key_{i}"], namespace[f"node_{i}"] = node.key, node
+        if node.completion is None:
+            namespace[f"typename_{i}"] = plan.type_name
+            lines.append(f"    result[key_{i}] = typename_{i}")
+            continue
+        leaf = node.row_leaf
+        if leaf is None:
+            lines.append(f"    result[key_{i}] = execution.attribute(node_{i}, source, path)")
+            continue
+        namespace[f"row_key_{i}"], namespace[f"leaf_{i}"] = leaf.key, leaf.complete
+        lines.append(f"    value = row.get(row_key_{i})")
+        unchanged = leaf.unchanged
+        if unchanged is not None:
+            lines += [f"    if {unchanged}:", f"        result[key_{i}] = value", "    else:"]
+        indent = "        " if unchanged is not None else "    "
+        lines += [f"{indent}value = leaf_{i}(value)",
+                  f"{indent}result[key_{i}] = value if value is not SLOW else "
+                  f"execution.attribute(node_{i}, source, path)"]
+    lines.append("    return result")
+    exec("\n".join(lines), namespace)
+    return cast(PlainObject, namespace["plain_object"])
 
 
 def _fast_serializer(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:

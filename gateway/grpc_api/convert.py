@@ -159,18 +159,11 @@ def _fields(view: RowView) -> dict[str, Any]:
     return fields
 
 
-def customer(c: models.Customer) -> dict[str, Any]:
-    """A ``Customer`` message's constructor fields."""
-    fields = _fields(c)
-    fields["id"] = _uuid_text(c.row.get("id")) or str(c.id)
-    return fields
-
-
 def target(t: models.Target) -> dict[str, Any]:
     """A ``Target`` message's constructor fields, nested messages as dicts: upb builds the whole tree from them
     in C, where building each message first and then copying it into its parent costs twice."""
     fields = _fields(t)
-    fields["customer"] = customer(t.customer)
+    fields["customer"] = _fields(t.customer)
     fields["ai_analysis"] = _fields(t.ai_analysis)
     fields["call_analysis"] = _fields(t.call_analysis)
     fields["campaign_analysis"] = _fields(t.campaign_analysis)

@@ -11,6 +11,7 @@ import asyncio
 import json
 import random
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from gateway.graphql_api.fast_path import FastPath
 from gateway.graphql_api.schema import schema
 from gateway.upstream import Caller, UpstreamClient
 from resolvers.context import RequestContext
+from resolvers.rows import is_canonical_datetime
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox, Store, seed_demo
 from sandbox.seed import DEMO_CAMPAIGNS, demo_target_id
+from tests.unit import upstream_rows
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 OTHER_CAMPAIGN = DEMO_CAMPAIGNS[1].id
@@ -214,3 +217,54 @@ def test_unsupported_operations_fall_back(sandbox: Sandbox) -> None:
                   "{ id } }" % (UNKNOWN, UNKNOWN), "{ nope }", "{ campaign(id: 5) { id } }", "query {"):
         assert asyncio.run(attempt(query)) is None
     assert asyncio.run(attempt("query($c: UUID!) { campaign(id: $c) { id } }", {"c": "not-a-uuid"})) is None
+
+
+def _page_app(rows: list[dict[str, Any]]) -> Any:
+    """An upstream answering every list with these rows: values no sandbox would write."""
+    body = json.dumps({"data": rows, "meta": {"total": len(rows), "limit": 50, "offset": 0},
+                       "aggregations": {"quick_filters": {"follow_up": 1}, "extra": {"odd": [1, None]}}}).encode()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+@pytest.mark.parametrize("row", [upstream_rows.TYPICAL, *upstream_rows.ODD], ids=lambda r: str(len(r)))
+def test_odd_upstream_values_answer_identically(row: dict[str, Any]) -> None:
+    """Row values the compiled objects copy unchanged, and those they must not (non-canonical UUIDs and times,
+    ints for floats, out-of-range counts, unknown labels, a customer without an id...)."""
+    query = (OPERATIONS / "web_target_list.graphql").read_text()
+    expected, actual = run_both(_page_app([row, upstream_rows.TYPICAL]), query,
+                                {"campaignId": upstream_rows.CAMPAIGN, "first": 50})
+    assert actual == expected
+    if row in upstream_rows.ODD[3:5]:  # counts beyond Int: one error at the field, and the non-null list nulls upwards
+        [error] = expected["errors"]
+        assert error["path"][-1] in ("emailSent", "callsMade") and expected["data"] == "null"
+    else:
+        assert expected["errors"] == []
+
+
+def test_canonical_datetimes_are_exactly_what_isoformat_prints() -> None:
+    rng = random.Random(7)
+    pieces = {
+        "date": ["2026-11-23", "0999-01-31", "2026-02-29", "2024-02-29", "2026-13-01", "2026-00-10", "9999-12-31"],
+        "time": ["T00:00:00", "T23:59:59", "T24:00:00", "T12:60:00", "T12:00:61", " 12:00:00", "T1:00:00"],
+        "fraction": ["", ".000000", ".123456", ".5", ".120", ".000001", ".1234567"],
+        "offset": ["", "Z", "+00:00", "-00:00", "+05:30", "-23:59", "+24:00", "+00:00:30", "+0530"],
+    }
+    accepted = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(choices) for choices in pieces.values())
+        try:
+            exact = datetime.fromisoformat(text).isoformat() == text
+        except ValueError:
+            exact = False
+        if is_canonical_datetime(text):  # never wrong; rare shapes (offsets with seconds) may take the slow way
+            assert exact, text
+            accepted += 1
+        elif exact:
+            assert text.count(":") == 4, text  # only an offset with seconds
+    assert accepted > 50

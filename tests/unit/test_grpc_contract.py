@@ -127,7 +127,7 @@ def test_protobuf_projection_equals_the_domain_objects_values(row: dict[str, Any
             convert.target(target)
         return
     expected = pb.Target(
-        **_from_domain(target), customer=pb.Customer(id=str(target.customer.id), **_from_domain(target.customer)),
+        **_from_domain(target), customer=pb.Customer(**_from_domain(target.customer)),
         ai_analysis=pb.AiAnalysis(**_from_domain(target.ai_analysis)),
         call_analysis=pb.CallAnalysis(**_from_domain(target.call_analysis)),
         campaign_analysis=pb.CampaignAnalysis(**_from_domain(target.campaign_analysis)),

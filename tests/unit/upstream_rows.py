@@ -39,7 +39,7 @@ ODD: list[dict[str, Any]] = [
      "escalation_required": 0, "callback_requested": None, "calls_made": "3", "whatsapp_sent": True,
      "email_sent": 7, "ai_reason": 42, "call_summary_title": ["a"], "goal_analysis": ["not", "an", "object"],
      "customer": {"id": 7, "customer_id": 123, "agent_id": "", "created_at": 5}},
-    {**TYPICAL, "ai_label": None, "ai_score": float("nan"), "stage": 5,
+    {**TYPICAL, "ai_label": None, "ai_score": "0.5", "stage": 5,
      "last_conv_id": None, "goal_analysis": None, "customer": {"id": "170BB60D-4ADD-42D5-8F09-1BE6D0C5811B"}},
     {**TYPICAL, "email_sent": 2**40}, {**TYPICAL, "calls_made": -(2**31) - 1},
     {key: value for key, value in TYPICAL.items()
