@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +24,7 @@ from resolvers.rows import (
     Field,
     Kind,
     RowView,
+    derived,
     parse_uuid,
 )
 
@@ -163,7 +163,7 @@ class Target(RowView):
     created_at = Field("created_at", REQUIRED_DATETIME)
     updated_at = Field("updated_at", REQUIRED_DATETIME)
 
-    @cached_property
+    @derived
     def customer(self) -> Customer:
         nested = self.row.get("customer")
         row: Mapping[str, Any] = nested if isinstance(nested, Mapping) else {}
@@ -172,15 +172,15 @@ class Target(RowView):
             row = {**row, "id": self.row["customer_id"]}
         return Customer(row)
 
-    @cached_property
+    @derived
     def ai_analysis(self) -> AiAnalysis:
         return AiAnalysis(self.row)
 
-    @cached_property
+    @derived
     def call_analysis(self) -> CallAnalysis:
         return CallAnalysis(self.row)
 
-    @cached_property
+    @derived
     def campaign_analysis(self) -> CampaignAnalysis:
         return CampaignAnalysis(self.row)
 

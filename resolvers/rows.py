@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import Any, Generic, TypeVar, overload
 from uuid import UUID, SafeUUID
 
@@ -160,6 +159,36 @@ class Field(Generic[T]):
         return value
 
 
+class Derived(Generic[T]):
+    """An attribute computed from others on first access and cached on the instance, like functools'
+    cached_property without its lock (views are built and read by one request, on one thread)."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Derived[T]: ...
+
+    @overload
+    def __get__(self, instance: RowView, owner: type[Any]) -> T: ...
+
+    def __get__(self, instance: RowView | None, owner: type[Any]) -> Derived[T] | T:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+def derived(compute: Callable[[Any], T]) -> Derived[T]:
+    return Derived(compute)
+
+
 def row_fields(view: type[RowView]) -> dict[str, Field[Any]]:
     """The class's row-backed attributes by name, in declaration order (base classes first)."""
     found: dict[str, Field[Any]] = {}
@@ -172,5 +201,5 @@ def attribute_names(view: type[RowView]) -> Iterator[str]:
     """Every public attribute of the view: row fields and derived properties."""
     for cls in reversed(view.__mro__):
         for name, value in vars(cls).items():
-            if not name.startswith("_") and isinstance(value, Field | property | cached_property):
+            if not name.startswith("_") and isinstance(value, Field | Derived | property):
                 yield name

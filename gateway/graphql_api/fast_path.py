@@ -316,6 +316,10 @@ class _Execution:
                                 result: dict[str, Any]) -> None:
         """Resolve sibling fields concurrently. As graphql-core does, the first null that must propagate ends
         the object: siblings still running are cancelled, so errors below the nulled object are not reported."""
+        if len(nodes) == 1:  # nothing to run beside it: no task, no queue
+            [node] = nodes
+            result[node.key] = await self._resolve(node, source, Path(path, node.key, plan.type_name))
+            return
         tasks = {asyncio.ensure_future(self._resolve(node, source, Path(path, node.key, plan.type_name))): node
                  for node in nodes}
         try:
@@ -439,7 +443,8 @@ def _compile_plain_object(plan: Plan) -> PlainObject:
     errors) through ``_Execution.attribute``. The result equals the interpreted plan's: same keys, same order.
     """
     namespace: dict[str, Any] = {"SLOW": SLOW, "canonical_uuid": CANONICAL_UUID.fullmatch, "isfinite": isfinite,
-                                 "is_canonical_datetime": is_canonical_datetime}
+                                 "is_canonical_datetime": is_canonical_datetime, "Path": Path,
+                                 "NullPropagation": _NullPropagation}
     lines = ["def plain_object(execution, source, path):", "    result = {}"]
     if any(node.row_leaf is not None for node in plan.nodes):
         lines.append("    row = source.row")
@@ -450,6 +455,21 @@ def _compile_plain_object(plan: Plan) -> PlainObject:
             lines.append(f"    result[key_{i}] = typename_{i}")
             continue
         leaf = node.row_leaf
+        nested = node.completion.plain_object
+        if leaf is None and nested is not None and node.attr is not None and node.attr.isidentifier():
+            # a nested plain object (a target's customer, its analyses): completed here, without a call per level
+            namespace[f"nested_{i}"], namespace[f"parent_{i}"] = nested, node.parent_type
+            lines += [f"    value = source.{node.attr}",
+                      "    if value is None:",
+                      f"        result[key_{i}] = execution.attribute(node_{i}, source, path)",
+                      "    else:",
+                      "        try:",
+                      f"            result[key_{i}] = nested_{i}(execution, value, Path(path, key_{i}, parent_{i}))",
+                      "        except NullPropagation:",
+                      "            if " + repr(node.completion.non_null) + ":",
+                      "                raise",
+                      f"            result[key_{i}] = None"]
+            continue
         if leaf is None:
             lines.append(f"    result[key_{i}] = execution.attribute(node_{i}, source, path)")
             continue
