@@ -69,7 +69,9 @@ def parse_text(value: Any) -> str | None:
 
 
 def parse_float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if type(value) is float:
+        return value
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def parse_bool(value: Any) -> bool | None:

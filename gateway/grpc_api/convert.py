@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from google.protobuf import json_format, struct_pb2
@@ -126,37 +125,47 @@ TO_PROTO: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _FieldProjection:
-    key: str  # the upstream key
-    name: str  # the protobuf field: protobuf fields carry the domain names
-    convert: Callable[[Any], Any]
-    if_null: Any  # what a null or absent upstream value becomes (None: left unset)
-    text: bool  # a string passes unchanged
+# Upstream values that are already their protobuf field value, by kind: the compiled projections test ``value``
+# with these expressions inline and take it as it is.
+UNCHANGED: dict[str, str] = {
+    "text": "type(value) is str",
+    "uuid": "type(value) is str and canonical_uuid(value) is not None",
+    "count": "type(value) is int and -2147483648 <= value < 2147483648",
+    "float": "type(value) is float",
+    "bool": "type(value) is bool",
+}
 
 
-def _projection(view: type[RowView]) -> tuple[_FieldProjection, ...]:
-    return tuple(_FieldProjection(f.key, name, TO_PROTO[f.kind.name], TO_PROTO[f.kind.name](None),
-                                  f.kind.name == "text") for name, f in row_fields(view).items())
+def _compile_projection(view: type[RowView]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A view's row fields -> protobuf constructor arguments, as straight-line Python, one statement per field.
+
+    Null or absent values become what the kind's converter makes of None (left unset when that is None); values
+    passing UNCHANGED are copied; others go through TO_PROTO. Protobuf fields carry the domain names."""
+    namespace: dict[str, Any] = {"canonical_uuid": CANONICAL_UUID.fullmatch}
+    lines = ["def project(row):", "    fields = {}"]
+    for i, (name, field) in enumerate(row_fields(view).items()):
+        convert = TO_PROTO[field.kind.name]
+        namespace[f"convert_{i}"], namespace[f"if_null_{i}"] = convert, convert(None)
+        lines += [f"    value = row.get({field.key!r})", "    if value is None:",
+                  f"        if if_null_{i} is not None:", f"            fields[{name!r}] = if_null_{i}"]
+        unchanged = UNCHANGED.get(field.kind.name)
+        if unchanged is not None:
+            lines += [f"    elif {unchanged}:", f"        fields[{name!r}] = value"]
+        lines += ["    else:", f"        value = convert_{i}(value)", "        if value is not None:",
+                  f"            fields[{name!r}] = value"]
+    lines.append("    return fields")
+    exec("\n".join(lines), namespace)
+    return cast(Callable[[Mapping[str, Any]], dict[str, Any]], namespace["project"])
 
 
-PROJECTIONS: dict[type[RowView], tuple[_FieldProjection, ...]] = {view: _projection(view) for view in (
+PROJECTIONS: dict[type[RowView], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    view: _compile_projection(view) for view in (
     models.Customer, models.AiAnalysis, models.CallAnalysis, models.CampaignAnalysis, models.Target)}
 
 
 def _fields(view: RowView) -> dict[str, Any]:
     """A view's row fields as protobuf constructor arguments, straight from the upstream row."""
-    row = view.row
-    fields = {}
-    for field in PROJECTIONS[type(view)]:
-        value = row.get(field.key)
-        if value is None:
-            value = field.if_null
-        elif not (field.text and type(value) is str):
-            value = field.convert(value)
-        if value is not None:
-            fields[field.name] = value
-    return fields
+    return PROJECTIONS[type(view)](view.row)
 
 
 def target(t: models.Target) -> dict[str, Any]:
