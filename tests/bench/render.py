@@ -167,9 +167,10 @@ def render(results: dict[str, Any]) -> str:
                        f"{_fmt(row['seconds'], 2)} | {_fmt(row['rss_before_mb'])} | {_fmt(row['peak_rss_mb'])} | "
                        f"{_fmt(row['peak_growth_mb'])} |")
     out += ["", "## Memory", "",
-            f"- This gateway idle: {_fmt(results.get('idle_rss_mb'))} MB RSS; warm (every scenario run once): "
-            f"{_fmt(results.get('rss_warm_mb'))} MB; after {_fmt(results.get('operations_after_warm'))} more "
-            f"operations: {_fmt(results.get('rss_after_load_mb'))} MB.",
+            f"- This gateway idle: {_fmt(results.get('idle_rss_mb'))} MB RSS; warm (every GraphQL scenario at "
+            f"every concurrency, twice, and the gRPC scenarios once): {_fmt(results.get('rss_warm_mb'))} MB; "
+            f"after each of two more passes ({_fmt(results.get('operations_after_warm'))} operations in all): "
+            f"{' -> '.join(_fmt(v) + ' MB' for v in results.get('rss_series_mb', []))}.",
             f"- Hive Gateway idle: {_fmt(results.get('hive_idle_rss_mb'))} MB RSS.", ""]
     out += ["## Notes on the targets not met", "", *NOTES, ""]
     return "\n".join(out)

@@ -268,3 +268,59 @@ def test_canonical_datetimes_are_exactly_what_isoformat_prints() -> None:
         elif exact:
             assert text.count(":") == 4, text  # only an offset with seconds
     assert accepted > 50
+
+
+# (content type, body, answered on the direct lane)
+REQUESTS = [
+    ("application/json", json.dumps({"query": (OPERATIONS / "web_target_list.graphql").read_text(),
+                                     "variables": {"campaignId": DEMO_CAMPAIGN_ID, "first": 20}}), True),
+    ("application/json; charset=utf-8", json.dumps({
+        "query": "query($ids: [UUID!]!) { campaigns(ids: $ids) { id targets(first: 2) { totalCount } } }",
+        "variables": {"ids": [DEMO_CAMPAIGN_ID, UNKNOWN]}}), True),
+    ("application/json", json.dumps({"query": "{ campaign(id: \"%s\") { id } }" % DEMO_CAMPAIGN_ID,
+                                     "operationName": None, "extensions": {}}), True),
+    ("application/json", json.dumps({"query": "{ campaign(id: \"nope\") { id } }"}), False),
+    ("application/json", json.dumps({"query": "{ campaign(id: $x) { id "}), False),
+    ("application/json", json.dumps({"query": "query($c: UUID!) { campaign(id: $c) { id } }", "variables": {}}),
+     False),
+    ("application/json", json.dumps({"query": "mutation { restoreTarget(campaignId: \"%s\", targetId: \"%s\") "
+                                              "{ id } }" % (UNKNOWN, UNKNOWN)}), False),
+    ("application/json", json.dumps([{"query": "{ __typename }"}]), False),
+    ("application/json", json.dumps({"query": "{ __typename }", "variables": [1]}), False),
+    ("application/json", "{not json", False),
+    ("APPLICATION/JSON", json.dumps({"query": "{ campaign(id: \"%s\") { id } }" % DEMO_CAMPAIGN_ID}), None),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body", "direct"), REQUESTS, ids=lambda v: str(v)[:12])
+def test_json_posts_answered_directly_are_what_strawberry_sends(sandbox: Sandbox, content_type: str, body: str,
+                                                                  direct: bool | None) -> None:
+    """Responses from the direct JSON lane equal strawberry's to the byte; what it cannot take goes to strawberry
+    with the body replayed (None: not even tried)."""
+    from gateway.config import Settings
+    from gateway.graphql_api.view import GatewayGraphQL
+    from gateway.runtime import GatewayRuntime
+
+    attempts: list[bool] = []
+
+    class Recording(GatewayGraphQL):
+        async def _answer_on_fast_path(self, scope: Any, body: bytes, send: Any) -> bool:
+            attempts.append(await super()._answer_on_fast_path(scope, body, send))
+            return attempts[-1]
+
+    async def post(direct_json: bool) -> httpx.Response:
+        upstream = UpstreamClient("http://sandbox", transport=httpx.ASGITransport(app=sandbox))
+        view = Recording(GatewayRuntime(Settings(upstream_url="http://sandbox"), upstream), direct_json=direct_json)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=view), base_url="http://gateway") as client:
+            response = await client.post("/graphql", content=body,
+                                         headers={"content-type": content_type, "x-api-key": DEMO_API_KEY})
+        await upstream.aclose()
+        return response
+
+    strawberry_answer = asyncio.run(post(False))
+    assert attempts == []
+    direct_answer = asyncio.run(post(True))
+    assert attempts == ([] if direct is None else [direct])
+    assert direct_answer.status_code == strawberry_answer.status_code, strawberry_answer.text
+    assert direct_answer.headers == strawberry_answer.headers
+    assert direct_answer.content == strawberry_answer.content
