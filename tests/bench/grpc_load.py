@@ -24,7 +24,13 @@ async def run(address: str, scenario: str, campaign: str, concurrency: int, dura
     async with grpc.aio.insecure_channel(address) as channel:
         stub = pb_grpc.TargetsServiceStub(channel)
 
+        forward = channel.unary_unary("/bench.Passthrough/Forward")
+
         async def one() -> int:
+            if scenario == "passthrough":  # the REST page through tests/bench/grpc_passthrough.py, bytes unparsed
+                body = await forward(f"/campaigns/{campaign}/targets?limit=50&offset=0&sort_field=created_at"
+                                     "&sort_dir=desc".encode(), metadata=METADATA)
+                return len(body)
             if scenario == "list50":
                 response = await stub.ListTargets(pb.ListTargetsRequest(campaign_id=campaign, page_size=50),
                                                   metadata=METADATA)
@@ -63,7 +69,7 @@ async def run(address: str, scenario: str, campaign: str, concurrency: int, dura
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--address", required=True)
-    parser.add_argument("--scenario", choices=["list50", "export"], required=True)
+    parser.add_argument("--scenario", choices=["list50", "export", "passthrough"], required=True)
     parser.add_argument("--campaign", required=True)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--duration", type=float, default=5.0)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
+
+from tests.bench.run import GQL_WEB, GRPC_LIST, GRPC_PROXY, HIVE_WEB, PROXY_WEB
 
 REFERENCE_CONCURRENCY = 16
 # What the profiles say about the targets the table marks "not met" (py-spy and cProfile, 2026-11-23).
@@ -58,6 +61,15 @@ def _target(name: str, measured: str, ok: bool | None) -> str:
     return f"| {name} | {measured} | {verdict} |"
 
 
+def headline_medians(results: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Each headline point's median rps and p99 over its interleaved rounds (run.bench_headline)."""
+    medians: dict[str, dict[str, float]] = {}
+    for point in dict.fromkeys(r["point"] for r in results.get("headline", [])):
+        rounds = [r for r in results["headline"] if r["point"] == point]
+        medians[point] = {key: statistics.median(float(r[key]) for r in rounds) for key in ("rps", "p99_ms")}
+    return medians
+
+
 def targets(results: dict[str, Any]) -> list[str]:
     rows = results["rows"]
     c = REFERENCE_CONCURRENCY
@@ -67,18 +79,24 @@ def targets(results: dict[str, Any]) -> list[str]:
     computing = _row(rows, "upstream computing each page (sandbox, no replay)", WEB, c)
     proxy = _row(rows, "pass-through proxy (Starlette + httpx)", WEB, c)
     grpc_list = _row(rows, "this gateway (gRPC)", "gRPC ListTargets (50)", c)
+    grpc_proxy = None
+    gql_table = gql  # the floors were measured in the table's pass: compared with the same pass
+    medians = headline_medians(results)
+    if medians:  # the ratio targets are judged on the interleaved rounds' medians
+        gql, hive = medians.get(GQL_WEB), medians.get(HIVE_WEB)
+        proxy, grpc_list, grpc_proxy = medians.get(PROXY_WEB), medians.get(GRPC_LIST), medians.get(GRPC_PROXY)
     lines = ["| target (concurrency 16 unless noted) | measured | verdict |", "|---|---|---|"]
     vs_hive = _ratio(gql, hive)
     lines.append(_target("GraphQL web list: throughput >= 2x Hive Gateway",
                          f"{_fmt(gql and gql['rps'])} vs {_fmt(hive and hive['rps'])} req/s = {_fmt(vs_hive, 2)}x",
                          None if vs_hive is None else vs_hive >= 2))
-    vs_floor = _ratio(gql, floor)
-    lines.append(_target("GraphQL web list: throughput >= 0.5x upstream direct",
-                         f"{_fmt(gql and gql['rps'])} vs {_fmt(floor and floor['rps'])} req/s = {_fmt(vs_floor, 2)}x",
-                         None if vs_floor is None else vs_floor >= 0.5))
-    vs_computing = _ratio(gql, computing)
+    vs_floor = _ratio(gql_table, floor)
+    lines.append(_target("GraphQL web list: throughput >= 0.5x upstream direct (full table)",
+                         f"{_fmt(gql_table and gql_table['rps'])} vs {_fmt(floor and floor['rps'])} req/s = "
+                         f"{_fmt(vs_floor, 2)}x", None if vs_floor is None else vs_floor >= 0.5))
+    vs_computing = _ratio(gql_table, computing)
     lines.append(_target("... and against the sandbox computing each page (the floor the issue measured)",
-                         f"{_fmt(gql and gql['rps'])} vs {_fmt(computing and computing['rps'])} req/s = "
+                         f"{_fmt(gql_table and gql_table['rps'])} vs {_fmt(computing and computing['rps'])} req/s = "
                          f"{_fmt(vs_computing, 2)}x", None if vs_computing is None else vs_computing >= 0.5))
     p99_ok = None if not gql or not hive else gql["p99_ms"] < hive["p99_ms"]
     lines.append(_target("GraphQL web list: p99 below Hive Gateway's",
@@ -97,6 +115,11 @@ def targets(results: dict[str, Any]) -> list[str]:
     lines.append(_target("gRPC ListTargets (50): >= 0.7x the pass-through proxy",
                          f"{_fmt(grpc_list and grpc_list['rps'])} vs {_fmt(proxy and proxy['rps'])} req/s = "
                          f"{_fmt(vs_proxy, 2)}x", None if vs_proxy is None else vs_proxy >= 0.7))
+    if grpc_proxy is not None:
+        vs_grpc_proxy = _ratio(grpc_list, grpc_proxy)
+        lines.append(f"| context, not a target: gRPC ListTargets against a gRPC pass-through on the same stack | "
+                     f"{_fmt(grpc_list and grpc_list['rps'])} vs {_fmt(grpc_proxy['rps'])} req/s = "
+                     f"{_fmt(vs_grpc_proxy, 2)}x | - |")
     imports = [r for r in rows if r["scenario"] == "import 50,000 rows"]
     for row in imports:
         lines.append(_target(f"import 50,000 rows via {row['contender'].split('(')[1].rstrip(')')}: peak RSS "
@@ -114,6 +137,29 @@ def targets(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def headline_section(results: dict[str, Any]) -> list[str]:
+    rounds = results.get("headline")
+    if not rounds:
+        return []
+    points = list(dict.fromkeys(r["point"] for r in rounds))
+    numbers = sorted({r["round"] for r in rounds})
+    medians = headline_medians(results)
+    out = ["## Headline rounds (concurrency 16, interleaved)", "",
+           "Every contender below ran at once on the system-under-test CPU; each round loaded each in turn. A "
+           "slow spell of this shared machine so hits all of them alike.", "",
+           "| point | " + " | ".join(f"round {n} req/s (p99 ms)" for n in numbers)
+           + " | median req/s | median p99 ms |",
+           "|---|" + "---|" * (len(numbers) + 2)]
+    for point in points:
+        cells = []
+        for n in numbers:
+            row = next((r for r in rounds if r["point"] == point and r["round"] == n), None)
+            cells.append("-" if row is None else f"{_fmt(float(row['rps']))} ({_fmt(float(row['p99_ms']))})")
+        out.append(f"| {point} | " + " | ".join(cells) + f" | {_fmt(medians[point]['rps'])} | "
+                   f"{_fmt(medians[point]['p99_ms'])} |")
+    return [*out, ""]
+
+
 def render(results: dict[str, Any]) -> str:
     rows = results["rows"]
     out = [
@@ -125,8 +171,12 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## Targets",
         "",
+        "Throughput ratios, and the web list's p99, are judged on the medians of the interleaved headline rounds "
+        "below when the run has them; every other figure comes from the full table.",
+        "",
         *targets(results),
         "",
+        *headline_section(results),
         "## Setup",
         "",
         f"- Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "

@@ -1,0 +1,44 @@
+"""The cost of one Python gRPC hop: a grpc.aio server that forwards a REST GET and returns its bytes unparsed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+import grpc
+import httpx
+
+from gateway.upstream.transport import AiohttpTransport
+
+METHOD = "/bench.Passthrough/Forward"  # request: a REST path with its query; response: the upstream's body
+
+
+async def serve(upstream: str, port: int) -> None:
+    client = httpx.AsyncClient(base_url=upstream, transport=AiohttpTransport(max_connections=100))
+
+    async def forward(path: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        metadata = {k: v for k, v in (context.invocation_metadata() or ()) if k in ("x-api-key", "authorization")}
+        response = await client.get(path.decode(), headers=metadata)
+        return response.content
+
+    handler = grpc.method_handlers_generic_handler("bench.Passthrough", {
+        "Forward": grpc.unary_unary_rpc_method_handler(forward),  # bytes in, bytes out: no (de)serializers
+    })
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers((handler,))
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    await server.start()
+    print(f"gRPC pass-through ready on {port}", flush=True)
+    await server.wait_for_termination()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--upstream", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--cpu", type=int, default=None)
+    args = parser.parse_args()
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
+    asyncio.run(serve(args.upstream, args.port))
