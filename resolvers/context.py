@@ -20,6 +20,33 @@ class ResolverSettings:
     max_enroll_items: int = 1000
 
 
+@dataclass(frozen=True)
+class UpstreamReads:
+    """The upstream reads a request's loaders make, with its credentials and deadline.
+
+    Kept apart from RequestContext so that nothing the loaders hold points back at the context: a reference cycle
+    there kept every finished request's pages alive until a full collection, which then had that much more to
+    scan (a quarter of the gateway's CPU under load).
+    """
+
+    upstream: UpstreamClient
+    caller: Caller
+    deadline: float | None
+
+    @property
+    def timeout(self) -> float | None:
+        """The upstream timeout for a call made now: the client's default, cut to what the deadline leaves."""
+        if self.deadline is None:
+            return None
+        return max(0.0, min(self.upstream.timeout, self.deadline - time.monotonic()))
+
+    async def list_targets(self, query: ListQuery) -> TargetPage:
+        return await self.upstream.list_targets(self.caller, query, timeout=self.timeout)
+
+    async def find_targets(self, query: ListQuery, wanted: set[UUID]) -> tuple[dict[UUID, Target], int, int]:
+        return await self.upstream.find_targets(self.caller, query, wanted, timeout=self.timeout)
+
+
 @dataclass
 class RequestContext:
     upstream: UpstreamClient
@@ -29,17 +56,10 @@ class RequestContext:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self._list_targets, self._find_targets, self.settings.upstream_concurrency)
+        reads = UpstreamReads(self.upstream, self.caller, self.deadline)
+        self.loaders = Loaders(reads.list_targets, reads.find_targets, self.settings.upstream_concurrency)
 
     @property
     def timeout(self) -> float | None:
         """The upstream timeout for a call made now: the client's default, cut to what the deadline leaves."""
-        if self.deadline is None:
-            return None
-        return max(0.0, min(self.upstream.timeout, self.deadline - time.monotonic()))
-
-    async def _list_targets(self, query: ListQuery) -> TargetPage:
-        return await self.upstream.list_targets(self.caller, query, timeout=self.timeout)
-
-    async def _find_targets(self, query: ListQuery, wanted: set[UUID]) -> tuple[dict[UUID, Target], int, int]:
-        return await self.upstream.find_targets(self.caller, query, wanted, timeout=self.timeout)
+        return UpstreamReads(self.upstream, self.caller, self.deadline).timeout

@@ -51,18 +51,26 @@ class Loaders:
     """The loaders of one request; created with the request's context, so nothing is shared across callers."""
 
     def __init__(self, list_targets: ListTargets, find_targets: FindTargets, concurrency: int) -> None:
+        batches = _Batches(list_targets, find_targets, concurrency)  # holds no loader: no reference cycle
+        self.target_pages: EvictingDataLoader[ListQuery, TargetPage] = EvictingDataLoader(batches.load_pages)
+        self.target_by_id: EvictingDataLoader[TargetKey, Target | None] = EvictingDataLoader(batches.load_targets)
+
+
+class _Batches:
+    """The batch functions behind a request's loaders and what they share: the request's upstream concurrency
+    and the targets of the pages it listed, by campaign."""
+
+    def __init__(self, list_targets: ListTargets, find_targets: FindTargets, concurrency: int) -> None:
         self._list_targets = list_targets
         self._find_targets = find_targets
         self._limit = asyncio.Semaphore(concurrency)
-        self.target_pages: EvictingDataLoader[ListQuery, TargetPage] = EvictingDataLoader(self._load_pages)
-        self.target_by_id: EvictingDataLoader[TargetKey, Target | None] = EvictingDataLoader(self._load_targets)
-        self._listed: dict[UUID, list[Target]] = defaultdict(list)  # targets of this request's pages, by campaign
+        self._listed: dict[UUID, list[Target]] = defaultdict(list)
 
     async def _bounded_list(self, query: ListQuery) -> TargetPage:
         async with self._limit:
             return await self._list_targets(query)
 
-    async def _load_pages(self, queries: list[ListQuery]) -> Sequence[TargetPage | BaseException]:
+    async def load_pages(self, queries: list[ListQuery]) -> Sequence[TargetPage | BaseException]:
         """One upstream call per distinct list; a list asked with and without aggregations is fetched once."""
         wanted: dict[ListQuery, bool] = {}
         for query in queries:
@@ -79,7 +87,7 @@ class Loaders:
                 self._listed[base.campaign_id].extend(page.targets)
         return [by_base[replace(query, include_aggregations=False)] for query in queries]
 
-    async def _load_targets(self, keys: list[TargetKey]) -> Sequence[Target | BaseException | None]:
+    async def load_targets(self, keys: list[TargetKey]) -> Sequence[Target | BaseException | None]:
         """Look targets up per campaign through list pages (deleted included), stopping when all are found."""
         by_campaign: dict[UUID, set[UUID]] = defaultdict(set)
         for campaign_id, target_id in keys:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from collections.abc import Callable
 from uuid import UUID
 
@@ -57,3 +59,32 @@ def test_lookups_not_on_the_listed_page_scan_only_for_those() -> None:
     assert found[0] is not None and found[0].id == asked[0] and found[1] is None
     # the unknown id needs the whole campaign (300 targets): two 200-row pages, deleted targets included
     assert len(calls) == 3 and all("limit=200" in c and "include_deleted=true" in c for c in calls[1:])
+
+
+def test_a_finished_requests_targets_are_freed_without_the_cyclic_collector() -> None:
+    """Nothing a request's loaders hold may point back at them: a cycle there kept every finished request's pages
+    alive until a full collection, which then had all of them to scan."""
+    store = Store(":memory:")
+    seed_demo(store)
+
+    async def scenario() -> list[weakref.ref[Target]]:
+        client = UpstreamClient("http://sandbox", transport=httpx.ASGITransport(app=Sandbox(store)))
+        ctx = RequestContext(client, Caller(api_key=DEMO_API_KEY))
+        page = await targets.list_targets(ctx, CAMPAIGN, TargetFilter(), TargetOrder(), first=10, after=None,
+                                          with_aggregations=True)
+        found = await targets.targets_by_ids(ctx, CAMPAIGN, [page.nodes[0].id, UNKNOWN])
+        refs = [weakref.ref(t) for t in [*page.nodes, *(f for f in found if f is not None)]]
+        assert all(r() is not None for r in refs)
+        del ctx, page, found
+        await client.aclose()
+        return refs
+
+    gc.collect()
+    gc.disable()
+    try:
+        refs = asyncio.run(scenario())
+        alive = sum(r() is not None for r in refs)
+    finally:
+        gc.enable()
+        store.close()
+    assert alive == 0
