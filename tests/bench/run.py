@@ -319,6 +319,7 @@ def grpc_point(address: str, kind: str, campaign: str, concurrency: int) -> dict
 
 
 HEADLINE_ROUNDS = 3
+MEMORY_PASSES = 4  # the allocator settles over the first pass or two; a leak would grow every pass
 
 
 def bench_headline(report: Report, upstream: Service, ids: dict[str, Any], rest_path: str) -> None:
@@ -452,14 +453,14 @@ def main() -> None:
             bench_grpc(report, gateway, grpc_address)
             # Growth over many operations after warm-up. Warm-up: every scenario at every concurrency, twice over
             # (the measured pass above, then one more), so the allocator has seen the peak working set of 64
-            # concurrent requests of each kind. Then RSS after each of two further passes.
+            # concurrent requests of each kind. Then RSS after each of MEMORY_PASSES further passes.
             served_before = sum(int(r.get("requests", 0)) for r in report.rows
                                 if str(r["contender"]).startswith("this gateway"))
             bench_graphql(Report(), "this gateway (GraphQL)", gateway, upstream.url, scenarios)
             report.extra["rss_warm_mb"] = gateway.memory_mb()[0]
             warm = Report()
             series = []
-            for _ in range(2):
+            for _ in range(MEMORY_PASSES):
                 bench_graphql(warm, "this gateway (GraphQL)", gateway, upstream.url, scenarios)
                 series.append(gateway.memory_mb()[0])
             report.extra["rss_series_mb"] = series
