@@ -20,18 +20,22 @@ NOTES = [
     "here first search the pages the same request listed (free when the ids are there); the dashboard's 20 "
     "lookups reach past its 10-row pages, so it still needs the scan. Fewer calls would need caching across "
     "requests, which would serve stale data. What differs is what the client gets: a Hive client receives 200 "
-    "targets to find one, this gateway returns the one (hence 5x the mobile throughput).",
+    "targets to find one, this gateway returns the one (hence five to six times the mobile throughput).",
     "- **gRPC ListTargets against the proxy.** py-spy on the gateway under this load: converting 50 upstream rows "
     "(~50 fields each, six timestamps and a Struct per target) to protobuf is ~36% of its CPU, the gRPC stack "
     "~18%, parsing the upstream JSON ~12%, the event loop ~13%, the upstream call ~7%. The HTTP proxy and the gRPC "
-    "pass-through forward bytes without parsing them (~800 to 950 req/s). Conversion is already compiled "
+    "pass-through forward bytes without parsing them (~800 to 1,200 req/s). Conversion is already compiled "
     "straight from the rows; even at zero cost, parsing and the gRPC stack leave this gateway well under 0.7x of a "
     "byte forwarder. The target asks a typed facade to run at the speed of not reading the data.",
     "- **RSS growth.** A finished request's pages used to stay alive until a full collection (a reference cycle in "
     "the loaders; fixed, with a test): that had cost a quarter of the CPU. Since the fix RSS after warm-up is lower "
-    "(~100 MB), and what grows is the allocator settling over the first pass after warm-up: a longer run of the "
-    "same passes by hand (5 passes, 114,055 operations) read 96.1, 98.9, 98.6, 99.3, 99.1 MB. `make bench` now "
-    "runs four passes; the per-pass series is in Memory.",
+    "(~105 MB) and moves in steps, not a trend: the per-pass series in Memory is judged end to end against 5 MB, "
+    "so one step of a few MB (the allocator taking another arena at a concurrency peak) fails it even when the "
+    "later passes add nothing. A separate five-pass run of the same passes (114,055 operations) read 96.1, 98.9, "
+    "98.6, 99.3, 99.1 MB.",
+    "- **Dashboard.** At parity with Hive Gateway: ahead in this session's earlier runs (86 vs 53, 82 vs 78 "
+    "req/s), behind in this one, CPU per operation about equal. Both make the same six calls; the largest single "
+    "cost is parsing the lookup page (up to 200 rows) that the REST API makes any by-id read fetch.",
     "- **Mutations** run on strawberry's standard executor (the fast path takes queries only); Hive is ahead there.",
 ]
 WEB = "web list page (50, every field)"
