@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 
 import grpc
 import httpx
 
 from gateway.upstream.transport import AiohttpTransport
+from tests.bench.passthrough import proxy_arguments
 
 METHOD = "/bench.Passthrough/Forward"  # request: a REST path with its query; response: the upstream's body
 
@@ -34,11 +33,5 @@ async def serve(upstream: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--upstream", required=True)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--cpu", type=int, default=None)
-    args = parser.parse_args()
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
+    args = proxy_arguments(__doc__)
     asyncio.run(serve(args.upstream, args.port))

@@ -40,12 +40,18 @@ def create_app(upstream: str) -> Starlette:
                      lifespan=lifespan)
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+def proxy_arguments(description: str | None) -> argparse.Namespace:
+    """--upstream, --port and --cpu (the process is pinned to it), for this proxy and the gRPC one."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cpu", type=int, default=None)
     args = parser.parse_args()
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
+    return args
+
+
+if __name__ == "__main__":
+    args = proxy_arguments(__doc__)
     uvicorn.run(create_app(args.upstream), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
