@@ -53,13 +53,14 @@ class RequestContext:
     caller: Caller
     settings: ResolverSettings = field(default_factory=ResolverSettings)
     deadline: float | None = None  # time.monotonic() by which the caller wants an answer (gRPC deadlines)
+    reads: UpstreamReads = field(init=False)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        reads = UpstreamReads(self.upstream, self.caller, self.deadline)
-        self.loaders = Loaders(reads.list_targets, reads.find_targets, self.settings.upstream_concurrency)
+        self.reads = UpstreamReads(self.upstream, self.caller, self.deadline)
+        self.loaders = Loaders(self.reads.list_targets, self.reads.find_targets, self.settings.upstream_concurrency)
 
     @property
     def timeout(self) -> float | None:
         """The upstream timeout for a call made now: the client's default, cut to what the deadline leaves."""
-        return UpstreamReads(self.upstream, self.caller, self.deadline).timeout
+        return self.reads.timeout

@@ -104,6 +104,8 @@ class Kind(Generic[T]):
 
     name: str
     parse: Callable[[Any], T]
+    required: bool = False  # the row must carry a valid value: decode checks it before building the view
+    description: str = ""  # what a valid value is, for the error when it is not
 
 
 UUID_KIND: Kind[UUID | None] = Kind("uuid", parse_uuid)
@@ -113,9 +115,9 @@ FLOAT: Kind[float | None] = Kind("float", parse_float)
 BOOL: Kind[bool | None] = Kind("bool", parse_bool)
 COUNT: Kind[int] = Kind("count", parse_count)
 JSON_OBJECT: Kind[dict[str, Any] | None] = Kind("json_object", parse_json_object)
-REQUIRED_UUID: Kind[UUID] = Kind("uuid", required(parse_uuid, "UUID"))
-REQUIRED_DATETIME: Kind[datetime] = Kind("datetime", required(parse_datetime, "date-time"))
-REQUIRED_TEXT: Kind[str] = Kind("text", required(parse_text, "string"))
+REQUIRED_UUID: Kind[UUID] = Kind("uuid", required(parse_uuid, "UUID"), True, "UUID")
+REQUIRED_DATETIME: Kind[datetime] = Kind("datetime", required(parse_datetime, "date-time"), True, "date-time")
+REQUIRED_TEXT: Kind[str] = Kind("text", required(parse_text, "string"), True, "string")
 
 
 class RowView:

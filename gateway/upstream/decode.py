@@ -5,7 +5,7 @@ Targets are checked for their required fields and wrapped, not copied: their oth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -19,37 +19,38 @@ from resolvers.models import (
     Target,
     TargetPage,
 )
-from resolvers.rows import CANONICAL_UUID, parse_count, parse_datetime, parse_text, parse_uuid
+from resolvers.rows import CANONICAL_UUID, Kind, parse_count, parse_text, parse_uuid, row_fields
 
 
 class MalformedUpstreamBody(UpstreamUnavailable):
     """The upstream answered 2xx with a body the contract does not allow (a required field missing or wrong)."""
 
 
-# The fields a target row must carry, and what each must parse as; every other field may be null or odd.
-REQUIRED_FIELDS: tuple[tuple[str, Callable[[Any], object | None], str], ...] = (
-    ("id", parse_uuid, "UUID"), ("campaign_id", parse_uuid, "UUID"), ("customer_id", parse_uuid, "UUID"),
-    ("stage", parse_text, "string"), ("created_at", parse_datetime, "date-time"),
-    ("updated_at", parse_datetime, "date-time"),
-)
+# The fields a target row must carry, as the Target view declares them; every other field may be null or odd.
+REQUIRED_FIELDS: tuple[tuple[str, Kind[Any]], ...] = tuple(
+    (field.key, field.kind) for field in row_fields(Target).values() if field.kind.required)
 
 
-def _valid(value: Any, parse: Callable[[Any], object | None]) -> bool:
-    if parse is parse_uuid and type(value) is str and CANONICAL_UUID.fullmatch(value):
+def _valid(value: Any, kind: Kind[Any]) -> bool:
+    if kind.name == "uuid" and type(value) is str and CANONICAL_UUID.fullmatch(value):
         return True  # the common case, checked without building the UUID
-    return parse(value) is not None
+    try:
+        kind.parse(value)
+    except UpstreamUnavailable:
+        return False
+    return True
 
 
 def target(data: Any) -> Target:
     """``CampaignTargetWithCustomerOut`` -> Target. Required fields must be there; the rest may be anything."""
     if not isinstance(data, Mapping):
         raise MalformedUpstreamBody("Upstream target is not an object")
-    for key, parse, kind in REQUIRED_FIELDS:
+    for key, kind in REQUIRED_FIELDS:
         value = data.get(key)
         if value is None:
             raise MalformedUpstreamBody(f"Upstream response lacks required field '{key}'")
-        if not _valid(value, parse):
-            raise MalformedUpstreamBody(f"Upstream field '{key}' is not a {kind}")
+        if not _valid(value, kind):
+            raise MalformedUpstreamBody(f"Upstream field '{key}' is not a {kind.description}")
     return Target(data)
 
 
