@@ -16,6 +16,7 @@ the example operations and generated variants.
 from __future__ import annotations
 
 import asyncio
+import keyword
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -456,7 +457,8 @@ def _compile_plain_object(plan: Plan) -> PlainObject:
             continue
         leaf = node.row_leaf
         nested = node.completion.plain_object
-        if leaf is None and nested is not None and node.attr is not None and node.attr.isidentifier():
+        if leaf is None and nested is not None and node.attr is not None and node.attr.isidentifier() \
+                and not keyword.iskeyword(node.attr):
             # a nested plain object (a target's customer, its analyses): completed here, without a call per level
             namespace[f"nested_{i}"], namespace[f"parent_{i}"] = nested, node.parent_type
             lines += [f"    value = source.{node.attr}",
