@@ -24,6 +24,7 @@ class Settings:
     upstream_timeout: float = 10.0
     upstream_concurrency: int = 8
     upstream_max_connections: int = 100
+    share_reads: bool = True  # identical upstream reads in flight at once share one call (shared_reads.py)
     max_upload_bytes: int = 50 * 1024 * 1024
     service_api_key: str | None = None
     sandbox_db: str = ".sandbox/demo.db"

@@ -24,7 +24,8 @@ class GatewayRuntime:
         if settings.upstream_url is None:
             raise ValueError("an upstream URL is needed (the CLI starts the embedded sandbox when none is given)")
         return cls(settings, UpstreamClient(settings.upstream_url, timeout=settings.upstream_timeout,
-                                            max_connections=settings.upstream_max_connections))
+                                            max_connections=settings.upstream_max_connections,
+                                            share_reads=settings.share_reads))
 
     def caller(self, headers: Mapping[str, str], request_id: str | None) -> Caller:
         """The caller's own credentials; the configured service key only when the caller sent none."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -15,6 +15,7 @@ import httpx
 import orjson
 
 from gateway.upstream import decode
+from gateway.upstream.shared_reads import ReadKey, SharedReads
 from gateway.upstream.transport import AiohttpTransport
 from resolvers.errors import (
     BadUserInput,
@@ -65,6 +66,13 @@ class Caller:
         if self.request_id:
             headers["X-Request-ID"] = self.request_id
         return headers
+
+
+T = TypeVar("T")
+
+
+def _as_is(data: Any) -> Any:
+    return data
 
 
 @contextmanager
@@ -155,9 +163,10 @@ class UpstreamClient:
     """The Umanize campaign-targets REST API, one method per operation, returning domain models."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0, max_connections: int = 100,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, share_reads: bool = True) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.shared_reads = SharedReads(enabled=share_reads)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
@@ -182,6 +191,28 @@ class UpstreamClient:
             return response
         raise error_from_response(response)
 
+    async def _write(self, caller: Caller, campaign_id: UUID, method: str, path: str, *,
+                     params: Mapping[str, str] | None = None, json_body: Any = None,
+                     files: Mapping[str, Any] | None = None, timeout: float | None = None) -> httpx.Response:
+        """A call that changes the campaign: reads of it that start once it ended do not join older reads."""
+        try:
+            return await self._call(caller, method, path, params=params, json_body=json_body, files=files,
+                                    timeout=timeout)
+        finally:
+            self.shared_reads.forget_campaign(campaign_id)
+
+    async def _shared_get(self, caller: Caller, campaign_id: UUID, kind: str, url: httpx.URL,
+                          parse: Callable[[Any], T], timeout: float | None) -> T:
+        """GET ``url`` and ``parse`` its JSON, sharing the call (and the parse) with identical reads in flight."""
+        caller.headers()  # no credentials: fail here, before joining anything
+
+        async def fetch() -> T:
+            return parse(self._json(await self._call(caller, "GET", url)))
+
+        key = ReadKey(campaign_id, kind, str(url), caller.authorization, caller.api_key)
+        with mapped_transport_errors():
+            return await self.shared_reads.read(key, fetch, timeout)
+
     @staticmethod
     def _json(response: httpx.Response) -> Any:
         try:
@@ -203,40 +234,41 @@ class UpstreamClient:
         return httpx.URL(f"{self.base_url}/campaigns/{query.campaign_id}/targets?{urlencode(list_params(query))}")
 
     async def list_targets(self, caller: Caller, query: ListQuery, *, timeout: float | None = None) -> TargetPage:
-        response = await self._call(caller, "GET", self._list_url(query), timeout=timeout)
-        return decode.target_page(self._json(response))
+        return await self._shared_get(caller, query.campaign_id, "page", self._list_url(query), decode.target_page,
+                                      timeout)
 
     async def find_targets(self, caller: Caller, query: ListQuery, wanted: set[UUID], *,
                            timeout: float | None = None) -> tuple[dict[UUID, Target], int, int]:
         """One list page, decoding only the wanted targets: (found, rows on the page, total)."""
-        response = await self._call(caller, "GET", self._list_url(query), timeout=timeout)
-        return decode.matching_targets(self._json(response), wanted)
+        data = await self._shared_get(caller, query.campaign_id, "rows", self._list_url(query), _as_is, timeout)
+        return decode.matching_targets(data, wanted)
 
     def _target_path(self, campaign_id: UUID, target_id: UUID) -> str:
         return f"/campaigns/{campaign_id}/targets/{target_id}"
 
     async def delete_target(self, caller: Caller, campaign_id: UUID, target_id: UUID, *, purge: bool,
                             timeout: float | None = None) -> DeleteResult:
-        await self._call(caller, "DELETE", self._target_path(campaign_id, target_id),
-                         params={"purge": "true"} if purge else None, timeout=timeout)
+        await self._write(caller, campaign_id, "DELETE", self._target_path(campaign_id, target_id),
+                          params={"purge": "true"} if purge else None, timeout=timeout)
         return DeleteResult(target_id=target_id, purged=purge)
 
     async def restore_target(self, caller: Caller, campaign_id: UUID, target_id: UUID, *,
                              timeout: float | None = None) -> Target:
-        response = await self._call(caller, "POST", self._target_path(campaign_id, target_id) + "/restore",
-                                    timeout=timeout)
+        response = await self._write(caller, campaign_id, "POST",
+                                     self._target_path(campaign_id, target_id) + "/restore", timeout=timeout)
         return decode.target(self._json(response))
 
     async def update_stage(self, caller: Caller, campaign_id: UUID, target_id: UUID, stage: str, *,
                            timeout: float | None = None) -> Target:
-        response = await self._call(caller, "PATCH", self._target_path(campaign_id, target_id) + "/stage",
-                                    json_body={"stage": stage}, timeout=timeout)
+        response = await self._write(caller, campaign_id, "PATCH",
+                                     self._target_path(campaign_id, target_id) + "/stage",
+                                     json_body={"stage": stage}, timeout=timeout)
         return decode.target(self._json(response))
 
     async def verify_goal(self, caller: Caller, campaign_id: UUID, target_id: UUID, *,
                           timeout: float | None = None) -> Target:
-        response = await self._call(caller, "POST", self._target_path(campaign_id, target_id) + "/verify-goal",
-                                    timeout=timeout)
+        response = await self._write(caller, campaign_id, "POST",
+                                     self._target_path(campaign_id, target_id) + "/verify-goal", timeout=timeout)
         return decode.target(self._json(response))
 
     async def enroll_targets(self, caller: Caller, campaign_id: UUID, items: list[EnrollItem], *,
@@ -246,8 +278,8 @@ class UpstreamClient:
              **({"assigned_agent_id": str(i.assigned_agent_id)} if i.assigned_agent_id else {})}
             for i in items
         ]}
-        response = await self._call(caller, "POST", f"/campaigns/{campaign_id}/targets:bulk", json_body=body,
-                                    timeout=timeout)
+        response = await self._write(caller, campaign_id, "POST", f"/campaigns/{campaign_id}/targets:bulk",
+                                     json_body=body, timeout=timeout)
         # The documented response schema is empty: pass on whatever JSON came back, or null.
         result = None if not response.content else self._json(response)
         return EnrollResult(requested=len(items), result=result)
@@ -261,16 +293,17 @@ class UpstreamClient:
                            ("assigned_agent_id", customer.assigned_agent_id)):
             if value is not None:
                 body[key] = str(value)
-        response = await self._call(caller, "POST", f"/campaigns/{campaign_id}/targets:create-customer",
-                                    json_body=body, timeout=timeout)
+        response = await self._write(caller, campaign_id, "POST",
+                                     f"/campaigns/{campaign_id}/targets:create-customer", json_body=body,
+                                     timeout=timeout)
         return decode.enroll_customer_result(self._json(response))
 
     async def import_targets(self, caller: Caller, campaign_id: UUID, *, filename: str, content_type: str,
                              file: IO[bytes], skip_if_in_other_campaigns: bool,
                              timeout: float | None = None) -> ImportResult:
         """Send the file as multipart field ``file``; httpx reads it in chunks from the file object."""
-        response = await self._call(
-            caller, "POST", f"/campaigns/{campaign_id}/targets:import",
+        response = await self._write(
+            caller, campaign_id, "POST", f"/campaigns/{campaign_id}/targets:import",
             params={"skip_if_in_other_campaigns": "true"} if skip_if_in_other_campaigns else None,
             files={"file": (filename, file, content_type)}, timeout=timeout,
         )

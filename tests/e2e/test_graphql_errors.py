@@ -141,7 +141,9 @@ def test_credentials_never_mix_under_concurrent_requests(gateway: GatewayHandle)
             assert only_error(result)["extensions"]["code"] == "NOT_FOUND"
     sent_key = dict(zip(request_ids, keys, strict=True))
     upstream = gateway.upstream_calls()
-    assert len(upstream) == len(keys)
+    # Identical reads in flight at once share a call, but only with the same credentials.
+    assert 2 <= len(upstream) <= len(keys)
+    assert {call.headers["x-api-key"] for call in upstream} == set(keys)  # type: ignore[attr-defined]
     for call in upstream:
         assert call.headers["x-api-key"] == sent_key[call.headers["x-request-id"]]  # type: ignore[attr-defined]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 import time
 import uuid
@@ -300,6 +301,22 @@ def test_caller_deadline_bounds_the_upstream_call(stub: pb_grpc.TargetsServiceSt
     deadline = time.monotonic() + 6
     while faults.request_log.in_flight and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_concurrent_lookups_in_one_campaign_share_its_page(stub: pb_grpc.TargetsServiceStub, sandbox: SandboxHandle,
+                                                           faults: Sandbox) -> None:
+    """Eight callers looking up eight targets at once: the lookups read the same 200-row page, so the calls in
+    flight together are shared (the sandbox's latency keeps them in flight), and each caller gets its own target."""
+    ids = [row["id"] for row in rest_targets(sandbox, DEMO_CAMPAIGN_ID)[:8]]
+    faults.faults.configure(FaultConfig(latency_ms=400))
+    faults.request_log.clear()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(ids)) as pool:
+        found = list(pool.map(lambda target_id: stub.GetTarget(pb.GetTargetRequest(
+            campaign_id=DEMO_CAMPAIGN_ID, target_id=target_id), metadata=AUTH).target.id, ids))
+    assert found == ids
+    calls = faults.request_log.snapshot()
+    assert {(c.path, c.query) for c in calls} == {(f"/campaigns/{DEMO_CAMPAIGN_ID}/targets", calls[0].query)}
+    assert len(calls) < len(ids), f"{len(calls)} upstream calls for {len(ids)} concurrent lookups"
 
 
 def test_credentials_from_metadata(stub: pb_grpc.TargetsServiceStub, sandbox: SandboxHandle) -> None:
