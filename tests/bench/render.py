@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from tests.bench.run import GQL_WEB, GRPC_LIST, GRPC_PROXY, HIVE_WEB, PROXY_WEB
+from tests.bench.run import GQL_WEB, GQL_WEB_UNSHARED, GRPC_LIST, GRPC_PROXY, HIVE_WEB, PROXY_WEB
 
 REFERENCE_CONCURRENCY = 16
 # What the profiles say about the targets the table marks "not met" (py-spy, a GC probe, cProfile; 2026-11-23).
@@ -62,9 +62,9 @@ def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, key: str = "rps")
     return float(a[key]) / float(b[key])
 
 
-def _target(name: str, measured: str, ok: bool | None) -> str:
+def _target(name: str, measured: str, ok: bool | None, qualifier: str = "") -> str:
     verdict = "not measured" if ok is None else "**met**" if ok else "**not met**"
-    return f"| {name} | {measured} | {verdict} |"
+    return f"| {name} | {measured} | {verdict}{qualifier} |"
 
 
 def headline_medians(results: dict[str, Any]) -> dict[str, dict[str, float]]:
@@ -73,6 +73,9 @@ def headline_medians(results: dict[str, Any]) -> dict[str, dict[str, float]]:
     for point in dict.fromkeys(r["point"] for r in results.get("headline", [])):
         rounds = [r for r in results["headline"] if r["point"] == point]
         medians[point] = {key: statistics.median(float(r[key]) for r in rounds) for key in ("rps", "p99_ms")}
+        calls = [float(r["upstream_calls_per_op"]) for r in rounds if r.get("upstream_calls_per_op") is not None]
+        if calls:
+            medians[point]["upstream_calls_per_op"] = statistics.median(calls)
     return medians
 
 
@@ -107,12 +110,22 @@ def targets(results: dict[str, Any]) -> list[str]:
     p99_ok = None if not gql or not hive else gql["p99_ms"] < hive["p99_ms"]
     lines.append(_target("GraphQL web list: p99 below Hive Gateway's",
                          f"{_fmt(gql and gql['p99_ms'])} ms vs {_fmt(hive and hive['p99_ms'])} ms", p99_ok))
+    if medians.get(GQL_WEB_UNSHARED) and hive:
+        unshared = medians[GQL_WEB_UNSHARED]
+        lines.append(f"| context, not a target: the web list with `--no-share-reads` against Hive | "
+                     f"{_fmt(unshared['rps'])} vs {_fmt(hive['rps'])} req/s = {_fmt(_ratio(unshared, hive), 2)}x, "
+                     f"p99 {_fmt(unshared['p99_ms'])} ms | - |")
     for scenario in ("mobile detail (1 by id)", "dashboard (5 campaigns + 20 lookups)"):
         ours, theirs = _row(rows, GQL, scenario, c), _row(rows, HIVE, scenario, c)
-        calls_ok = None if not ours or not theirs else ours["upstream_calls"] < theirs["upstream_calls"]
-        lines.append(_target(f"{scenario}: fewer upstream calls than Hive",
-                             f"{_fmt(ours and ours['upstream_calls'])} vs {_fmt(theirs and theirs['upstream_calls'])}",
-                             calls_ok))
+        loaded_ok = None if not ours or not theirs or ours.get("upstream_calls_under_load") is None else (
+            ours["upstream_calls_under_load"] < theirs["upstream_calls_under_load"])
+        alone_equal = bool(ours and theirs and ours["upstream_calls"] == theirs["upstream_calls"])
+        lines.append(_target(
+            f"{scenario}: fewer upstream calls than Hive (per operation, at concurrency 16 and one at a time)",
+            f"{_fmt(ours and ours.get('upstream_calls_under_load'), 2)} vs "
+            f"{_fmt(theirs and theirs.get('upstream_calls_under_load'), 2)} under load; "
+            f"{_fmt(ours and ours['upstream_calls'])} vs {_fmt(theirs and theirs['upstream_calls'])} alone",
+            loaded_ok, " under load (equal alone: the REST minimum)" if loaded_ok and alone_equal else ""))
         speed = _ratio(ours, theirs)
         lines.append(_target(f"{scenario}: higher throughput than Hive",
                              f"{_fmt(ours and ours['rps'])} vs {_fmt(theirs and theirs['rps'])} req/s",
@@ -154,15 +167,15 @@ def headline_section(results: dict[str, Any]) -> list[str]:
            "Every contender below ran at once on the system-under-test CPU; each round loaded each in turn. A "
            "slow spell of this shared machine so hits all of them alike.", "",
            "| point | " + " | ".join(f"round {n} req/s (p99 ms)" for n in numbers)
-           + " | median req/s | median p99 ms |",
-           "|---|" + "---|" * (len(numbers) + 2)]
+           + " | median req/s | median p99 ms | median upstream calls/op |",
+           "|---|" + "---|" * (len(numbers) + 3)]
     for point in points:
         cells = []
         for n in numbers:
             row = next((r for r in rounds if r["point"] == point and r["round"] == n), None)
             cells.append("-" if row is None else f"{_fmt(float(row['rps']))} ({_fmt(float(row['p99_ms']))})")
         out.append(f"| {point} | " + " | ".join(cells) + f" | {_fmt(medians[point]['rps'])} | "
-                   f"{_fmt(medians[point]['p99_ms'])} |")
+                   f"{_fmt(medians[point]['p99_ms'])} | {_fmt(medians[point].get('upstream_calls_per_op'), 2)} |")
     return [*out, ""]
 
 
@@ -195,8 +208,12 @@ def render(results: dict[str, Any]) -> str:
         f"- Load: HTTP by `wrk -t1 -c<concurrency> -d{results['seconds_per_point']:g}s --latency` with a Lua script "
         "per scenario; gRPC by a grpc.aio client process (`tests/bench/grpc_load.py`). Each scenario's answer is "
         "checked for errors before it is loaded.",
-        "- Upstream calls: counted by the upstream for one operation. CPU: user+system seconds of the system under "
-        "test during the point, per 1,000 operations. Peak RSS: the process's high-water mark.",
+        "- Upstream calls: counted by the upstream, for one operation alone and over each load point (calls during "
+        "the point / operations completed). Under load every client sends the same operation, the best case for "
+        "this gateway's shared reads (identical reads in flight at once share one call; Hive Gateway shares "
+        "in-flight GraphQL subgraph requests, not REST ones). The headline rounds include this gateway with "
+        "`--no-share-reads` to show the difference. CPU: user+system seconds of the system under test during "
+        "the point, per 1,000 operations. Peak RSS: the process's high-water mark.",
         "- Hive Gateway: `@graphql-hive/gateway` serving a supergraph composed by `@graphql-mesh/compose-cli` with "
         "`@omnigraph/openapi` from the shared spec (`tests/bench/hive/`), installed into `.bench-cache/`. Its "
         "operations ask for the same data (`tests/bench/queries.py`); the REST API has no target-by-id, so a Hive "
@@ -204,16 +221,17 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## Throughput and latency",
         "",
-        "| scenario | contender | concurrency | req/s | p50 ms | p99 ms | upstream calls/op | CPU s / 1,000 ops "
-        "| peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | contender | concurrency | req/s | p50 ms | p99 ms | upstream calls/op alone | upstream "
+        "calls/op under this load | CPU s / 1,000 ops | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if "concurrency" not in row:
             continue
         out.append(f"| {row['scenario']} | {row['contender']} | {row['concurrency']} | {_fmt(row['rps'])} | "
                    f"{_fmt(row['p50_ms'], 2)} | {_fmt(row['p99_ms'], 2)} | {_fmt(row.get('upstream_calls'))} | "
-                   f"{_fmt(row['cpu_s_per_1000'], 2)} | {_fmt(row['peak_rss_mb'])} |")
+                   f"{_fmt(row.get('upstream_calls_under_load'), 2)} | {_fmt(row['cpu_s_per_1000'], 2)} | "
+                   f"{_fmt(row['peak_rss_mb'])} |")
     out += ["", "## Imports: memory against file size", "",
             "| transport | rows | file MB | seconds | RSS before MB | peak RSS MB | peak growth MB |",
             "|---|---|---|---|---|---|---|"]

@@ -46,6 +46,7 @@ KEY = DEMO_API_KEY
 GQL_WEB, HIVE_WEB = "GraphQL web list (this gateway)", "GraphQL web list (Hive Gateway)"
 PROXY_WEB = "REST via HTTP proxy"
 GRPC_LIST, GRPC_PROXY = "gRPC ListTargets (this gateway)", "REST via gRPC pass-through"
+GQL_WEB_UNSHARED = "GraphQL web list (this gateway, --no-share-reads)"
 
 
 def free_port() -> int:
@@ -177,14 +178,22 @@ def check_graphql(url: str, body: str) -> dict[str, Any]:
     return payload
 
 
+def upstream_count(upstream: str) -> int:
+    return int(httpx.get(upstream + "/_bench/count").json()["count"])
+
+
 def load_points(report: Report, contender: str, scenario: str, target: Service, url: str, script: Path,
-                calls: int | None) -> None:
+                calls: int | None, upstream: str | None = None) -> None:
+    """wrk at each concurrency; with ``upstream``, also the upstream calls per operation made under that load."""
     for connections in CONCURRENCY:
         cpu_before = target.cpu_seconds()
+        count_before = upstream_count(upstream) if upstream else 0
         result = wrk(url, script, connections)
         cpu = target.cpu_seconds() - cpu_before
+        under_load = (upstream_count(upstream) - count_before) / max(1, result["requests"]) if upstream else None
         report.add(contender=contender, scenario=scenario, concurrency=connections, upstream_calls=calls,
-                   cpu_s_per_1000=1000 * cpu / max(1, result["requests"]), peak_rss_mb=target.memory_mb()[1], **result)
+                   upstream_calls_under_load=under_load, cpu_s_per_1000=1000 * cpu / max(1, result["requests"]),
+                   peak_rss_mb=target.memory_mb()[1], **result)
 
 
 def scenario_ids(upstream: str) -> dict[str, Any]:
@@ -229,7 +238,7 @@ def bench_graphql(report: Report, contender: str, target: Service, upstream: str
         for _ in range(20):
             check_graphql(url, body)
         script = lua_script("POST", body, f"{contender}-{number}".replace(" ", "_"))
-        load_points(report, contender, scenario, target, url, script, calls)
+        load_points(report, contender, scenario, target, url, script, calls, upstream)
 
 
 def write_csv(path: Path, rows: int) -> Path:
@@ -284,15 +293,16 @@ def bench_imports(report: Report, gateway: Service, grpc_address: str, campaign:
                        peak_rss_mb=peak, peak_growth_mb=peak - baseline)
 
 
-def bench_grpc(report: Report, gateway: Service, grpc_address: str) -> None:
+def bench_grpc(report: Report, gateway: Service, grpc_address: str, upstream: str) -> None:
     for scenario, campaign, points in (("gRPC ListTargets (50)", DASHBOARD_CAMPAIGNS[0], CONCURRENCY),
                                        ("gRPC ExportTargets (10,000)", EXPORT_CAMPAIGN, [1, 4])):
         kind = "list50" if "List" in scenario else "export"
         for concurrency in points:
-            cpu_before = gateway.cpu_seconds()
+            cpu_before, count_before = gateway.cpu_seconds(), upstream_count(upstream)
             result = grpc_point(grpc_address, kind, campaign, concurrency)
             cpu = gateway.cpu_seconds() - cpu_before
             report.add(contender="this gateway (gRPC)", scenario=scenario, concurrency=concurrency,
+                       upstream_calls_under_load=(upstream_count(upstream) - count_before) / max(1, result["requests"]),
                        cpu_s_per_1000=1000 * cpu / max(1, result["requests"]), peak_rss_mb=gateway.memory_mb()[1],
                        **result)
 
@@ -327,7 +337,7 @@ def bench_headline(report: Report, upstream: Service, ids: dict[str, Any], rest_
     round loads each in turn at concurrency 16, so a slow spell of this shared machine hits all alike. The
     targets are judged on the medians of HEADLINE_ROUNDS rounds."""
     python = sys.executable
-    ports = {name: free_port() for name in ("proxy", "grpc_proxy", "http", "grpc", "hive")}
+    ports = {name: free_port() for name in ("proxy", "grpc_proxy", "http", "grpc", "hive", "http_unshared")}
     hive_home = hive_available() if os.environ.get("BENCH_HIVE", "1") != "0" else None
     with contextlib.ExitStack() as stack:
         proxy = stack.enter_context(service(
@@ -342,12 +352,19 @@ def bench_headline(report: Report, upstream: Service, ids: dict[str, Any], rest_
             "gateway", [python, "-m", "gateway", "serve", "--upstream-url", upstream.url, "--http-port",
                         str(ports["http"]), "--grpc-port", str(ports["grpc"])],
             f"http://127.0.0.1:{ports['http']}", "/readyz", SUT_CPU))
+        unshared = stack.enter_context(service(
+            "gateway, reads not shared", [python, "-m", "gateway", "serve", "--upstream-url", upstream.url,
+                                          "--http-port", str(ports["http_unshared"]), "--grpc-port", "-1",
+                                          "--no-share-reads"],
+            f"http://127.0.0.1:{ports['http_unshared']}", "/readyz", SUT_CPU))
         web = gateway_scenarios(ids)["web list page (50, every field)"]
         points: list[tuple[str, Callable[[], dict[str, Any]]]] = []
         gateway_script = lua_script("POST", web, "headline-gateway")
         for _ in range(20):
             check_graphql(gateway.url + "/graphql", web)
+            check_graphql(unshared.url + "/graphql", web)
         points.append((GQL_WEB, lambda: wrk(gateway.url + "/graphql", gateway_script, 16)))
+        points.append((GQL_WEB_UNSHARED, lambda: wrk(unshared.url + "/graphql", gateway_script, 16)))
         if hive_home is not None:
             hive = stack.enter_context(service(
                 "hive", [str(hive_home / "node_modules" / ".bin" / "hive-gateway"), "supergraph", "supergraph.graphql",
@@ -368,8 +385,11 @@ def bench_headline(report: Report, upstream: Service, ids: dict[str, Any], rest_
         rounds: list[dict[str, Any]] = []
         for number in range(HEADLINE_ROUNDS):
             for name, measure in points:
+                count_before = upstream_count(upstream.url)
                 result = measure()
-                rounds.append({"round": number + 1, "point": name, "rps": result["rps"], "p99_ms": result["p99_ms"]})
+                calls = (upstream_count(upstream.url) - count_before) / max(1, result["requests"])
+                rounds.append({"round": number + 1, "point": name, "rps": result["rps"], "p99_ms": result["p99_ms"],
+                               "upstream_calls_per_op": calls})
                 print(json.dumps(rounds[-1]), flush=True)
         report.extra["headline"] = rounds
 
@@ -450,7 +470,7 @@ def main() -> None:
             scenarios = gateway_scenarios(ids)
             bench_graphql(report, "this gateway (GraphQL)", gateway, upstream.url, scenarios)
             grpc_address = f"127.0.0.1:{grpc_port}"
-            bench_grpc(report, gateway, grpc_address)
+            bench_grpc(report, gateway, grpc_address, upstream.url)
             # Growth over many operations after warm-up. Warm-up: every scenario at every concurrency, twice over
             # (the measured pass above, then one more), so the allocator has seen the peak working set of 64
             # concurrent requests of each kind. Then RSS after each of MEMORY_PASSES further passes.
