@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, cast, overload
 from uuid import UUID, SafeUUID
 
 from resolvers.errors import UpstreamUnavailable
@@ -125,6 +125,17 @@ class RowView:
 
     def __init__(self, row: Mapping[str, Any]) -> None:
         self.row = row
+
+    def representation(self, name: str, build: Callable[[RowView], T]) -> T:
+        """A transport's representation of the view, built on first use and kept with it. Requests that shared an
+        upstream read share its views (gateway/upstream/shared_reads.py), so this is built once per answer, not
+        once per request; callers must treat it as read-only."""
+        key = "representation:" + name  # cannot clash with an attribute name
+        try:
+            return cast(T, self.__dict__[key])
+        except KeyError:
+            value = self.__dict__[key] = build(self)
+            return value
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(

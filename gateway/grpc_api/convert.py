@@ -170,7 +170,13 @@ def _fields(view: RowView) -> dict[str, Any]:
 
 def target(t: models.Target) -> dict[str, Any]:
     """A ``Target`` message's constructor fields, nested messages as dicts: upb builds the whole tree from them
-    in C, where building each message first and then copying it into its parent costs twice."""
+    in C, where building each message first and then copying it into its parent costs twice. Built once per
+    target (RowView.representation): read-only."""
+    return t.representation("protobuf", _target_fields)
+
+
+def _target_fields(view: RowView) -> dict[str, Any]:
+    t = cast(models.Target, view)
     fields = _fields(t)
     fields["customer"] = _fields(t.customer)
     fields["ai_analysis"] = _fields(t.ai_analysis)
