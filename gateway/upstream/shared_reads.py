@@ -66,9 +66,7 @@ class SharedReads:
                 return await asyncio.shield(flight.task)
         except Exception as error:
             if flight.shared and flight.task.done() and error is flight.task.exception():
-                # Every waiter raises the one exception the call ended with: give each its own copy, so that
-                # their tracebacks do not pile up on a shared object.
-                raise copy.copy(error).with_traceback(None) from error.__cause__
+                raise _own_copy(error) from error.__cause__
             raise
         finally:
             flight.waiters -= 1
@@ -87,3 +85,12 @@ class SharedReads:
 
     def __len__(self) -> int:
         return len(self._flights)
+
+
+def _own_copy(error: Exception) -> Exception:
+    """Every waiter of a failed call raises its exception: each gets its own copy, so that their tracebacks do not
+    pile up on one shared object (the original when the exception cannot be copied)."""
+    try:
+        return copy.copy(error).with_traceback(None)
+    except Exception:
+        return error
