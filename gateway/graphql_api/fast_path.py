@@ -1,4 +1,5 @@
-"""A compiled execution path for queries over plain data, with graphql-core's results and errors.
+"""A compiled execution path for queries (and target mutations) over plain data, with graphql-core's results and
+errors.
 
 graphql-core spends microseconds per resolved field, so a page of 50 targets with every field costs
 milliseconds in the executor alone. Below the few resolver fields (``campaign``, ``targets``, ...) everything
@@ -8,9 +9,11 @@ leaf's serializer. Executing the plan reads attributes and serializes leaves wit
 enum serializers, runs sibling resolver fields concurrently (so DataLoaders batch as before), and applies
 graphql-core's null propagation and error paths.
 
-Anything else (mutations, introspection, other directives, invalid documents or variables) falls back to the
-standard executor, which then answers exactly as before. tests/unit/test_fast_path.py compares both paths on
-the example operations and generated variants.
+The mutations that return a target (``restore``, ``updateStage``, ``verifyGoal``) run the same way, their root
+fields one after another as the spec requires, and only when the caller allows mutations (not over GET).
+Anything else (other mutations, introspection, other directives, invalid documents or variables) falls back to
+the standard executor, which then answers exactly as before. tests/unit/test_fast_path.py compares both paths
+on the example operations and generated variants.
 """
 
 from __future__ import annotations
@@ -106,6 +109,18 @@ async def _targets_by_ids(ctx: RequestContext, parent: Any, args: dict[str, Any]
     return await targets.targets_by_ids(ctx, parent.id, args["ids"])
 
 
+async def _restore(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+    return await targets.restore(ctx, args["campaignId"], args["targetId"])
+
+
+async def _update_stage(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+    return await targets.update_stage(ctx, args["campaignId"], args["targetId"], args["stage"])
+
+
+async def _verify_goal(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+    return await targets.verify_goal(ctx, args["campaignId"], args["targetId"])
+
+
 # The resolver fields the fast path runs; every other field must be a plain attribute read.
 RESOLVERS: dict[tuple[str, str], Resolver] = {
     ("Query", "campaign"): _campaign,
@@ -113,7 +128,11 @@ RESOLVERS: dict[tuple[str, str], Resolver] = {
     ("Campaign", "targets"): _targets,
     ("Campaign", "target"): _target,
     ("Campaign", "targetsByIds"): _targets_by_ids,
+    ("Mutation", "restore"): _restore,
+    ("Mutation", "updateStage"): _update_stage,
+    ("Mutation", "verifyGoal"): _verify_goal,
 }
+ROOT_TYPES = frozenset({"Query", "Mutation"})
 # Types whose fields all resolve by attribute (the GraphQL types mirroring domain dataclasses).
 PLAIN_TYPES = frozenset({
     "Campaign", "TargetConnection", "TargetEdge", "PageInfo", "TargetAggregations", "QuickFilterCount", "Target",
@@ -297,7 +316,7 @@ class _Execution:
     def _error(self, error: Exception, node: Node, path: Path) -> None:
         self.errors.append(located_error(error, list(node.field_nodes), path.as_list()))
 
-    async def object(self, plan: Plan, source: Any, path: Path | None) -> dict[str, Any]:
+    async def object(self, plan: Plan, source: Any, path: Path | None, serially: bool = False) -> dict[str, Any]:
         result: dict[str, Any] = {}
         resolver_nodes: list[Node] = []
         for node in plan.nodes:
@@ -309,7 +328,10 @@ class _Execution:
             else:
                 result[node.key] = self.complete(node, node.completion, getattr(source, cast(str, node.attr)),
                                                  Path(path, node.key, plan.type_name))
-        if resolver_nodes:
+        if serially:  # a mutation's root fields: each runs after the one before has finished
+            for node in resolver_nodes:
+                result[node.key] = await self._resolve(node, source, Path(path, node.key, plan.type_name))
+        elif resolver_nodes:
             await self._resolve_siblings(plan, resolver_nodes, source, path, result)
         return result
 
@@ -516,7 +538,8 @@ def _check_resolvers_on_top(plan: Plan, below_plain_data: bool = False) -> None:
         if node.completion is not None:
             inner = _innermost_plan(node.completion)
             if inner.nodes:
-                _check_resolvers_on_top(inner, below_plain_data=node.resolver is None and node.parent_type != "Query")
+                _check_resolvers_on_top(inner, below_plain_data=node.resolver is None
+                                        and node.parent_type not in ROOT_TYPES)
 
 
 @lru_cache(maxsize=512)
@@ -532,7 +555,9 @@ class FastPath:
         self._plans: dict[tuple[str, str | None, tuple[Any, ...]], Plan] = {}
 
     async def execute(self, query: str, operation_name: str | None, variables: dict[str, Any] | None,
-                      ctx: RequestContext) -> ExecutionResult | None:
+                      ctx: RequestContext, *, mutations: bool = False) -> ExecutionResult | None:
+        """The operation's result, or None for the standard executor. ``mutations``: whether the request may run
+        one (False over GET, where the standard executor refuses them)."""
         try:
             document, valid = _parsed(query)
         except GraphQLError:
@@ -541,9 +566,14 @@ class FastPath:
             return None
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-        if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
+        if len(chosen) != 1:
             return None
         operation = chosen[0]
+        root_type = {OperationType.QUERY: schema._schema.query_type,
+                     OperationType.MUTATION: schema._schema.mutation_type if mutations else None,
+                     }.get(operation.operation)
+        if root_type is None:
+            return None
         coerced = get_variable_values(schema._schema, operation.variable_definitions or (), variables or {})
         if not isinstance(coerced, VariableValues):
             return None
@@ -554,7 +584,7 @@ class FastPath:
         if plan is None:
             try:
                 plan = _Compiler(schema._schema, document, operation, coerced).plan(
-                    cast(GraphQLObjectType, schema._schema.query_type), [operation.selection_set])
+                    root_type, [operation.selection_set])
                 _check_resolvers_on_top(plan)
             except Unsupported:
                 return None
@@ -563,7 +593,8 @@ class FastPath:
             self._plans[key] = plan
         execution = _Execution(ctx, coerced)
         try:
-            data: dict[str, Any] | None = await execution.object(plan, None, None)
+            data: dict[str, Any] | None = await execution.object(
+                plan, None, None, serially=operation.operation is OperationType.MUTATION)
         except _NullPropagation:
             data = None
         if execution.errors:

@@ -71,11 +71,13 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
 
     async def execute_operation(self, request: Any, request_adapter: Any, request_data: Any, context: Any,
                                 root_value: Any, sub_response: Any) -> Any:
-        """Queries over plain data run on compiled plans; everything else on strawberry's executor."""
+        """Queries (and target mutations, over POST) over plain data run on compiled plans; everything else on
+        strawberry's executor."""
         if (self.fast_path is not None and isinstance(request_data, GraphQLRequestData)
                 and isinstance(request_data.query, str) and request_data.protocol == "http"):
             result = await self.fast_path.execute(request_data.query, request_data.operation_name,
-                                                  request_data.variables, context)
+                                                  request_data.variables, context,
+                                                  mutations=request_adapter.method == "POST")
             if result is not None:
                 return result
         return await super().execute_operation(request, request_adapter, request_data, context, root_value,
@@ -103,7 +105,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
     async def _answer_on_fast_path(self, scope: Scope, body: bytes, send: Send) -> bool:
         """A plain JSON POST of one query the fast path takes, answered without strawberry's HTTP layer (request
         parsing, sub-response, content negotiation: ~10% of a list page's CPU). The response is the one that
-        layer would send; False leaves everything else (batches, mutations, odd bodies) to it, body replayed."""
+        layer would send; False leaves everything else (batches, other mutations, odd bodies) to it, body
+        replayed."""
         assert self.fast_path is not None
         try:
             payload = orjson.loads(body)
@@ -117,7 +120,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             return False
         request = Request(scope)
         context = await self.get_context(request, None)
-        result = await self.fast_path.execute(query, operation_name, variables, context)
+        result = await self.fast_path.execute(query, operation_name, variables, context, mutations=True)
         if result is None:
             return False
         response_data = await self.process_result(request, result)

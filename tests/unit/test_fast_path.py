@@ -66,7 +66,7 @@ def run_both(app: Sandbox, query: str, variables: dict[str, Any] | None = None,
         transport = Counting(app)
         client = UpstreamClient("http://sandbox", transport=transport)
         result = await FastPath().execute(query, operation_name, variables,
-                                          RequestContext(client, Caller(api_key=DEMO_API_KEY)))
+                                          RequestContext(client, Caller(api_key=DEMO_API_KEY)), mutations=True)
         await client.aclose()
         assert result is not None, "the fast path should take this operation"
         return _response(result), transport.calls
@@ -205,17 +205,21 @@ def test_generated_variants_answer_identically(sandbox: Sandbox, seed: int) -> N
 
 
 def test_unsupported_operations_fall_back(sandbox: Sandbox) -> None:
-    async def attempt(query: str, variables: dict[str, Any] | None = None) -> Any:
+    async def attempt(query: str, variables: dict[str, Any] | None = None, mutations: bool = False) -> Any:
         client = UpstreamClient("http://sandbox", transport=httpx.ASGITransport(app=sandbox))
         try:
             return await FastPath().execute(query, None, variables,
-                                            RequestContext(client, Caller(api_key=DEMO_API_KEY)))
+                                            RequestContext(client, Caller(api_key=DEMO_API_KEY)), mutations=mutations)
         finally:
             await client.aclose()
 
     for query in ("{ __schema { queryType { name } } }", "mutation { restore(campaignId: \"%s\", targetId: \"%s\") "
                   "{ id } }" % (UNKNOWN, UNKNOWN), "{ nope }", "{ campaign(id: 5) { id } }", "query {"):
-        assert asyncio.run(attempt(query)) is None
+        assert asyncio.run(attempt(query)) is None  # the restore: mutations were not allowed (a GET)
+    for mutation in ('mutation { deleteTarget(campaignId: "%s", targetId: "%s") { purged } }' % (UNKNOWN, UNKNOWN),
+                     'mutation { restore(campaignId: "%s", targetId: "%s") { id } verifyGoal(campaignId: "%s", '
+                     'targetId: "%s") { id } __schema { types { name } } }' % ((UNKNOWN,) * 4)):
+        assert asyncio.run(attempt(mutation, mutations=True)) is None
     assert asyncio.run(attempt("query($c: UUID!) { campaign(id: $c) { id } }", {"c": "not-a-uuid"})) is None
 
 
@@ -245,6 +249,85 @@ def test_odd_upstream_values_answer_identically(row: dict[str, Any]) -> None:
         assert error["path"][-1] in ("emailSent", "callsMade") and expected["data"] == "null"
     else:
         assert expected["errors"] == []
+
+
+def _target_app(row: dict[str, Any]) -> Any:
+    """An upstream answering every write with this target row, so both paths see the same answer."""
+    body = json.dumps(row).encode()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+MUTATIONS = {
+    "update_stage": {"campaignId": upstream_rows.CAMPAIGN, "targetId": upstream_rows.TYPICAL["id"],
+                     "stage": "qualified"},
+    "verify_goal": {"campaignId": upstream_rows.CAMPAIGN, "targetId": upstream_rows.TYPICAL["id"]},
+    "restore": {"campaignId": upstream_rows.CAMPAIGN, "targetId": upstream_rows.TYPICAL["id"]},
+}
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+@pytest.mark.parametrize("row", [upstream_rows.TYPICAL, *upstream_rows.ODD], ids=lambda r: str(len(r)))
+def test_target_mutations_answer_identically(name: str, row: dict[str, Any]) -> None:
+    expected, actual = run_both(_target_app(row), (OPERATIONS / f"{name}.graphql").read_text(), MUTATIONS[name])
+    assert actual == expected
+    if row is upstream_rows.TYPICAL:
+        assert expected["errors"] == [] and json.loads(expected["data"])
+
+
+def test_mutation_errors_answer_identically(sandbox: Sandbox) -> None:
+    unknown = {"campaignId": DEMO_CAMPAIGN_ID, "targetId": UNKNOWN}
+    expected, actual = run_both(sandbox, (OPERATIONS / "verify_goal.graphql").read_text(), unknown)
+    assert actual == expected
+    assert expected["data"] == "null" and expected["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    too_long = {**unknown, "stage": "x" * 65}  # refused before any upstream call, on both paths
+    expected, actual = run_both(sandbox, (OPERATIONS / "update_stage.graphql").read_text(), too_long)
+    assert actual == expected
+    assert expected["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_mutation_root_fields_run_one_after_another(sandbox: Sandbox) -> None:
+    """Two updateStage fields in one mutation: both paths answer alike, and the fast path never has both calls in
+    flight (the spec's serial execution)."""
+    first, second = ids(sandbox, count=2)
+    query = """mutation($c: UUID!, $a: UUID!, $b: UUID!) {
+      a: updateStage(campaignId: $c, targetId: $a, stage: "one") { id stage }
+      b: updateStage(campaignId: $c, targetId: $b, stage: "two") { id stage } }"""
+    variables = {"c": DEMO_CAMPAIGN_ID, "a": first, "b": second}
+    expected, actual = run_both(sandbox, query, variables)
+    assert actual == expected
+    assert json.loads(expected["data"]) == {"a": {"id": first, "stage": "one"}, "b": {"id": second, "stage": "two"}}
+
+    class Overlap(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner, self.in_flight, self.most, self.paths = httpx.ASGITransport(app=sandbox), 0, 0, []
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+            self.paths.append(request.url.path)
+            try:
+                await asyncio.sleep(0.01)
+                return await self.inner.handle_async_request(request)
+            finally:
+                self.in_flight -= 1
+
+    async def fast() -> Overlap:
+        transport = Overlap()
+        client = UpstreamClient("http://sandbox", transport=transport)
+        await FastPath().execute(query, None, variables, RequestContext(client, Caller(api_key=DEMO_API_KEY)),
+                                 mutations=True)
+        await client.aclose()
+        return transport
+
+    transport = asyncio.run(fast())
+    assert transport.most == 1
+    assert transport.paths == [f"/campaigns/{DEMO_CAMPAIGN_ID}/targets/{t}/stage" for t in (first, second)]
 
 
 def test_canonical_datetimes_are_exactly_what_isoformat_prints() -> None:
@@ -285,6 +368,8 @@ REQUESTS = [
      False),
     ("application/json", json.dumps({"query": "mutation { restoreTarget(campaignId: \"%s\", targetId: \"%s\") "
                                               "{ id } }" % (UNKNOWN, UNKNOWN)}), False),
+    ("application/json", json.dumps({"query": (OPERATIONS / "verify_goal.graphql").read_text(),
+                                     "variables": {"campaignId": DEMO_CAMPAIGN_ID, "targetId": UNKNOWN}}), True),
     ("application/json", json.dumps([{"query": "{ __typename }"}]), False),
     ("application/json", json.dumps({"query": "{ __typename }", "variables": [1]}), False),
     ("application/json", "{not json", False),
