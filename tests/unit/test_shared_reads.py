@@ -75,12 +75,18 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+async def identical_reads(client: UpstreamClient, count: int) -> list[asyncio.Task[Any]]:
+    """``count`` identical list reads by one caller, started and waiting on the upstream."""
+    reads = [asyncio.create_task(client.list_targets(ALICE, query())) for _ in range(count)]
+    await settle()
+    return reads
+
+
 def test_identical_reads_in_flight_share_one_call_and_its_answer() -> None:
     upstream = HeldUpstream()
 
     async def test(client: UpstreamClient) -> None:
-        reads = [asyncio.create_task(client.list_targets(ALICE, query())) for _ in range(5)]
-        await settle()
+        reads = await identical_reads(client, 5)
         upstream.release.set()
         pages = await asyncio.gather(*reads)
         assert len(upstream.reads()) == 1
@@ -159,8 +165,7 @@ def test_the_call_is_cancelled_when_every_waiter_has_gone() -> None:
     upstream = HeldUpstream()
 
     async def test(client: UpstreamClient) -> None:
-        reads = [asyncio.create_task(client.list_targets(ALICE, query())) for _ in range(3)]
-        await settle()
+        reads = await identical_reads(client, 3)
         for read in reads[:2]:
             read.cancel()
         await settle()
@@ -178,8 +183,7 @@ def test_a_shared_failure_reaches_every_waiter_as_its_own_error() -> None:
     upstream = HeldUpstream(status=404)
 
     async def test(client: UpstreamClient) -> None:
-        reads = [asyncio.create_task(client.list_targets(ALICE, query())) for _ in range(3)]
-        await settle()
+        reads = await identical_reads(client, 3)
         upstream.release.set()
         errors = await asyncio.gather(*reads, return_exceptions=True)
         assert all(isinstance(e, NotFound) and e.upstream_status == 404 for e in errors)
@@ -194,8 +198,7 @@ def test_sharing_can_be_turned_off() -> None:
     upstream = HeldUpstream()
 
     async def test(client: UpstreamClient) -> None:
-        reads = [asyncio.create_task(client.list_targets(ALICE, query())) for _ in range(3)]
-        await settle()
+        reads = await identical_reads(client, 3)
         upstream.release.set()
         await asyncio.gather(*reads)
         assert len(upstream.reads()) == 3
