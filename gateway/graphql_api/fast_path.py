@@ -569,9 +569,12 @@ class FastPath:
         if len(chosen) != 1:
             return None
         operation = chosen[0]
-        root_type = {OperationType.QUERY: schema._schema.query_type,
-                     OperationType.MUTATION: schema._schema.mutation_type if mutations else None,
-                     }.get(operation.operation)
+        if operation.operation is OperationType.QUERY:
+            root_type = schema._schema.query_type
+        elif operation.operation is OperationType.MUTATION and mutations:
+            root_type = schema._schema.mutation_type
+        else:
+            return None
         if root_type is None:
             return None
         coerced = get_variable_values(schema._schema, operation.variable_definitions or (), variables or {})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -33,7 +33,7 @@ class ReadKey:
 class _Flight(Generic[T]):
     task: asyncio.Task[T]
     waiters: int = 0
-    shared: bool = field(default=False)
+    shared: bool = False  # another read joined it
 
 
 class SharedReads:
