@@ -48,10 +48,11 @@ async def run(address: str, scenario: str, campaign: str, concurrency: int, dura
             while time.monotonic() < stop:
                 started = time.perf_counter()
                 try:
-                    items += await one()
+                    received = await one()  # not ``items += await one()``: that reads items before the await
                 except grpc.RpcError:
                     errors += 1
                     continue
+                items += received
                 latencies.append(time.perf_counter() - started)
 
         began = time.monotonic()
