@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from typing import Any
 
@@ -55,6 +56,13 @@ def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, key: str = "rps")
     if not a or not b or not b.get(key):
         return None
     return float(a[key]) / float(b[key])
+
+
+def _failed(row: dict[str, Any]) -> int:
+    """Requests that failed during a load point: wrk's non-2xx answers and socket errors (timeouts included, which
+    wrk leaves out of its request count), or the gRPC load generator's errors."""
+    socket_errors = sum(int(n) for n in re.findall(r"\d+", row.get("socket_errors") or ""))
+    return int(row.get("non_2xx") or 0) + socket_errors + int(row.get("errors") or 0)
 
 
 def _target(name: str, measured: str, ok: bool | None, qualifier: str = "") -> str:
@@ -202,7 +210,8 @@ def render(results: dict[str, Any]) -> str:
         "- Placement: the system under test is pinned to CPU 1; the upstream and the load generators share CPU 0.",
         f"- Load: HTTP by `wrk -t1 -c<concurrency> -d{results['seconds_per_point']:g}s --latency` with a Lua script "
         "per scenario; gRPC by a grpc.aio client process (`tests/bench/grpc_load.py`). Each scenario's answer is "
-        "checked for errors before it is loaded.",
+        "checked for errors before it is loaded; requests that failed under load (non-2xx answers, socket errors and "
+        "wrk's 2 s timeouts, gRPC errors) are counted in their own column and left out of req/s and latency.",
         "- Upstream calls: counted by the upstream, for one operation alone and over each load point (calls during "
         "the point / operations completed). Under load every client sends the same operation, the best case for "
         "this gateway's shared reads (identical reads in flight at once share one call; Hive Gateway shares "
@@ -217,8 +226,8 @@ def render(results: dict[str, Any]) -> str:
         "## Throughput and latency",
         "",
         "| scenario | contender | concurrency | req/s | p50 ms | p99 ms | upstream calls/op alone | upstream "
-        "calls/op under this load | CPU s / 1,000 ops | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "calls/op under this load | CPU s / 1,000 ops | peak RSS MB | failed requests |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if "concurrency" not in row:
@@ -226,7 +235,7 @@ def render(results: dict[str, Any]) -> str:
         out.append(f"| {row['scenario']} | {row['contender']} | {row['concurrency']} | {_fmt(row['rps'])} | "
                    f"{_fmt(row['p50_ms'], 2)} | {_fmt(row['p99_ms'], 2)} | {_fmt(row.get('upstream_calls'))} | "
                    f"{_fmt(row.get('upstream_calls_under_load'), 2)} | {_fmt(row['cpu_s_per_1000'], 2)} | "
-                   f"{_fmt(row['peak_rss_mb'])} |")
+                   f"{_fmt(row['peak_rss_mb'])} | {_failed(row)} |")
     out += ["", "## Imports: memory against file size", "",
             "| transport | rows | file MB | seconds | RSS before MB | peak RSS MB | peak growth MB |",
             "|---|---|---|---|---|---|---|"]
