@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import field_mask_pb2, json_format, struct_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from gateway.grpc_api.generated import targets_pb2 as pb
@@ -136,14 +137,18 @@ UNCHANGED: dict[str, str] = {
 }
 
 
-def _compile_projection(view: type[RowView]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """A view's row fields -> protobuf constructor arguments, as straight-line Python, one statement per field.
+def _compile_projection(view: type[RowView], names: Collection[str] | None = None,
+                        ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A view's row fields (those in ``names``, or all) -> protobuf constructor arguments, as straight-line Python,
+    one statement per field.
 
     Null or absent values become what the kind's converter makes of None (left unset when that is None); values
     passing UNCHANGED are copied; others go through TO_PROTO. Protobuf fields carry the domain names."""
     namespace: dict[str, Any] = {"canonical_uuid": CANONICAL_UUID.fullmatch}
     lines = ["def project(row):", "    fields = {}"]
     for i, (name, field) in enumerate(row_fields(view).items()):
+        if names is not None and name not in names:
+            continue
         convert = TO_PROTO[field.kind.name]
         namespace[f"convert_{i}"], namespace[f"if_null_{i}"] = convert, convert(None)
         lines += [f"    value = row.get({field.key!r})", "    if value is None:",
@@ -158,31 +163,79 @@ def _compile_projection(view: type[RowView]) -> Callable[[Mapping[str, Any]], di
     return cast(Callable[[Mapping[str, Any]], dict[str, Any]], namespace["project"])
 
 
-PROJECTIONS: dict[type[RowView], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    view: _compile_projection(view) for view in (
-    models.Customer, models.AiAnalysis, models.CallAnalysis, models.CampaignAnalysis, models.Target)}
+# The Target's nested messages: each is a field of Target and a view of (part of) the target's row.
+NESTED: dict[str, type[RowView]] = {
+    "customer": models.Customer, "ai_analysis": models.AiAnalysis, "call_analysis": models.CallAnalysis,
+    "campaign_analysis": models.CampaignAnalysis,
+}
+TargetFields = Callable[[models.Target], dict[str, Any]]
 
 
-def _fields(view: RowView) -> dict[str, Any]:
-    """A view's row fields as protobuf constructor arguments, straight from the upstream row."""
-    return PROJECTIONS[type(view)](view.row)
+@functools.lru_cache(maxsize=256)  # a client can send any mask: compiled ones are kept, but not without bound
+def _target_projection(paths: tuple[str, ...] | None) -> TargetFields:
+    """Target -> ``Target`` constructor fields for a normalized mask (read_mask), or every field for None.
+
+    Nested messages are dicts, which upb builds into the message tree in C: building each message first and
+    then copying it into its parent costs twice. A nested message the mask names (whole or in part) is always
+    set, as in the full message. Each target's fields are built once per mask (RowView.representation) and
+    shared by the requests that shared its read: read-only."""
+    own = _compile_projection(models.Target, None if paths is None else {p for p in paths if "." not in p})
+    nested: list[tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = []
+    for name, view in NESTED.items():
+        if paths is None or name in paths:
+            nested.append((name, _compile_projection(view)))
+        elif parts := {p.partition(".")[2] for p in paths if p.startswith(name + ".")}:
+            nested.append((name, _compile_projection(view, parts)))
+    key = "protobuf" if paths is None else "protobuf:" + ",".join(paths)
+
+    def build(view: RowView) -> dict[str, Any]:
+        fields = own(view.row)
+        for name, project in nested:
+            fields[name] = project(getattr(view, name).row)
+        return fields
+
+    def project(t: models.Target) -> dict[str, Any]:
+        return t.representation(key, build)
+
+    return project
 
 
-def target(t: models.Target) -> dict[str, Any]:
-    """A ``Target`` message's constructor fields, nested messages as dicts: upb builds the whole tree from them
-    in C, where building each message first and then copying it into its parent costs twice. Built once per
-    target (RowView.representation): read-only."""
-    return t.representation("protobuf", _target_fields)
+target: TargetFields = _target_projection(None)
+"""A ``Target`` message's constructor fields, every field set."""
 
 
-def _target_fields(view: RowView) -> dict[str, Any]:
-    t = cast(models.Target, view)
-    fields = _fields(t)
-    fields["customer"] = _fields(t.customer)
-    fields["ai_analysis"] = _fields(t.ai_analysis)
-    fields["call_analysis"] = _fields(t.call_analysis)
-    fields["campaign_analysis"] = _fields(t.campaign_analysis)
-    return fields
+MASKABLE: dict[str, frozenset[str] | None] = {
+    **{name: None for name in row_fields(models.Target)},
+    **{name: frozenset(row_fields(view)) for name, view in NESTED.items()},
+}
+
+
+def _mask_path_problem(path: str) -> str | None:
+    head, _, rest = path.partition(".")
+    if head not in MASKABLE:
+        return f"{path!r}: Target has no field {head!r}"
+    subfields = MASKABLE[head]
+    if rest and subfields is None:
+        return f"{path!r}: only {', '.join(NESTED)} take subfield paths"
+    if rest and subfields is not None and rest not in subfields:
+        return f"{path!r}: {NESTED[head].__name__} has no field {rest!r}"  # the views carry the messages' names
+    return None
+
+
+def read_mask(mask: field_mask_pb2.FieldMask, field: str = "read_mask") -> TargetFields:
+    """The projection a request's read_mask asks for (AIP-157): no paths or "*" mean every field; BadUserInput
+    naming each path that is not a field of Target or of one of its nested messages."""
+    paths = list(mask.paths)
+    if not paths or "*" in paths:
+        return target
+    problems = {i: problem for i, path in enumerate(paths) if (problem := _mask_path_problem(path)) is not None}
+    if problems:
+        raise BadUserInput(f"'{field}' has paths Target does not have: " + ", ".join(repr(paths[i]) for i in problems),
+                           field_errors=tuple(FieldError((field, "paths", i), problem, "invalid")
+                                              for i, problem in problems.items()))
+    selected = set(paths)
+    wholes = {p for p in selected if "." not in p}  # "customer" takes in "customer.email"
+    return _target_projection(tuple(sorted(p for p in selected if "." not in p or p.partition(".")[0] not in wholes)))
 
 
 def aggregations(a: models.Aggregations | None) -> pb.Aggregations | None:

@@ -83,6 +83,7 @@ class TargetsServicer(pb_grpc.TargetsServiceServicer):
         if request.page_size < 0:
             raise convert.invalid("page_size", "must not be negative", "out_of_range")
         page_size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        project = convert.read_mask(request.read_mask)
         connection = await targets.list_targets(
             self._context(context), convert.parse_uuid(request.campaign_id, "campaign_id"),
             convert.target_filter(request.filter), convert.target_order(request.order),
@@ -90,7 +91,7 @@ class TargetsServicer(pb_grpc.TargetsServiceServicer):
             cursor_argument="page_token", size_argument="page_size",
         )
         return pb.ListTargetsResponse(
-            targets=[convert.target(edge.node) for edge in connection.edges],
+            targets=[project(edge.node) for edge in connection.edges],
             next_page_token=connection.page_info.end_cursor if connection.page_info.has_next_page else "",
             total_size=connection.total_count,
             aggregations=convert.aggregations(connection.aggregations),
@@ -99,30 +100,33 @@ class TargetsServicer(pb_grpc.TargetsServiceServicer):
     @server_stream
     async def ExportTargets(self, request: pb.ExportTargetsRequest,
                             context: Context) -> AsyncIterator[pb.ExportTargetsResponse]:
+        project = convert.read_mask(request.read_mask)
         pages = export.export_targets(
             self._context(context), convert.parse_uuid(request.campaign_id, "campaign_id"),
             convert.target_filter(request.filter), convert.target_order(request.order),
         )
         async for page in pages:
             # grpc.aio waits for flow control on each message, so the next page is fetched only when read.
-            yield pb.ExportTargetsResponse(targets=[convert.target(t) for t in page.targets], total_size=page.total)
+            yield pb.ExportTargetsResponse(targets=[project(t) for t in page.targets], total_size=page.total)
 
     @unary
     async def GetTarget(self, request: pb.GetTargetRequest, context: Context) -> pb.GetTargetResponse:
+        project = convert.read_mask(request.read_mask)
         found = await targets.target(self._context(context), convert.parse_uuid(request.campaign_id, "campaign_id"),
                                      convert.parse_uuid(request.target_id, "target_id"))
         if found is None:
             raise NotFound(f"Target {request.target_id} not found in campaign {request.campaign_id}")
-        return pb.GetTargetResponse(target=convert.target(found))
+        return pb.GetTargetResponse(target=project(found))
 
     @unary
     async def BatchGetTargets(self, request: pb.BatchGetTargetsRequest,
                               context: Context) -> pb.BatchGetTargetsResponse:
         ids = [convert.parse_uuid(value, f"target_ids.{i}") for i, value in enumerate(request.target_ids)]
+        project = convert.read_mask(request.read_mask)
         found = await targets.targets_by_ids(
             self._context(context), convert.parse_uuid(request.campaign_id, "campaign_id"), ids)
         return pb.BatchGetTargetsResponse(
-            targets=[convert.target(t) for t in found if t is not None],
+            targets=[project(t) for t in found if t is not None],
             missing_target_ids=[str(i) for i, t in zip(ids, found, strict=True) if t is None],
         )
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
@@ -165,6 +166,59 @@ def test_get_and_batch_get(stub: pb_grpc.TargetsServiceStub, sandbox: SandboxHan
     bad = fails(stub.BatchGetTargets, pb.BatchGetTargetsRequest(campaign_id=DEMO_CAMPAIGN_ID,
                                                                 target_ids=["x"]), metadata=AUTH)
     assert [v.field for v in details(bad)["BadRequest"].field_violations] == ["target_ids.0"]
+
+
+def test_read_mask_returns_only_the_named_fields(stub: pb_grpc.TargetsServiceStub, sandbox: SandboxHandle) -> None:
+    mask = FieldMask(paths=["id", "stage", "customer.email", "ai_analysis"])
+    full = stub.ListTargets(pb.ListTargetsRequest(campaign_id=DEMO_CAMPAIGN_ID, page_size=50), metadata=AUTH)
+    sandbox.app.request_log.clear()
+    masked = stub.ListTargets(pb.ListTargetsRequest(campaign_id=DEMO_CAMPAIGN_ID, page_size=50, read_mask=mask),
+                              metadata=AUTH)
+    assert len(sandbox.app.request_log.snapshot()) == 1  # the same upstream call as without a mask
+    assert (len(masked.targets), masked.total_size, masked.next_page_token) == (50, 300, full.next_page_token)
+    for got, whole in zip(masked.targets, full.targets, strict=True):
+        reference = pb.Target()
+        mask.MergeMessage(whole, reference)
+        reference.customer.SetInParent()
+        assert got == reference
+        assert {field.name for field, _ in got.ListFields()} == {"id", "stage", "customer", "ai_analysis"}
+    assert masked.ByteSize() * 3 < full.ByteSize()
+
+    first = full.targets[0]
+    one = stub.GetTarget(pb.GetTargetRequest(campaign_id=DEMO_CAMPAIGN_ID, target_id=first.id,
+                                             read_mask=FieldMask(paths=["stage"])), metadata=AUTH)
+    assert one.target == pb.Target(stage=first.stage)
+    batch = stub.BatchGetTargets(pb.BatchGetTargetsRequest(
+        campaign_id=DEMO_CAMPAIGN_ID, target_ids=[t.id for t in full.targets[:3]], read_mask=FieldMask(paths=["id"])),
+        metadata=AUTH)
+    assert list(batch.targets) == [pb.Target(id=t.id) for t in full.targets[:3]]
+    exported = [t for message in stub.ExportTargets(pb.ExportTargetsRequest(
+        campaign_id=DEMO_CAMPAIGN_ID, read_mask=FieldMask(paths=["id"])), metadata=AUTH) for t in message.targets]
+    assert len({t.id for t in exported}) == 300 and all(t == pb.Target(id=t.id) for t in exported)
+
+
+def test_bad_read_mask_fails_before_any_upstream_call(stub: pb_grpc.TargetsServiceStub,
+                                                      sandbox: SandboxHandle) -> None:
+    bad = FieldMask(paths=["id", "customer.nope"])
+    target_id = rest_targets(sandbox, DEMO_CAMPAIGN_ID)[0]["id"]
+    calls: list[Any] = [
+        lambda: stub.ListTargets(pb.ListTargetsRequest(campaign_id=DEMO_CAMPAIGN_ID, read_mask=bad), metadata=AUTH),
+        lambda: stub.GetTarget(pb.GetTargetRequest(campaign_id=DEMO_CAMPAIGN_ID, target_id=target_id, read_mask=bad),
+                               metadata=AUTH),
+        lambda: stub.BatchGetTargets(pb.BatchGetTargetsRequest(campaign_id=DEMO_CAMPAIGN_ID, target_ids=[target_id],
+                                                               read_mask=bad), metadata=AUTH),
+        lambda: list(stub.ExportTargets(pb.ExportTargetsRequest(campaign_id=DEMO_CAMPAIGN_ID, read_mask=bad),
+                                        metadata=AUTH)),
+    ]
+    sandbox.app.request_log.clear()
+    for call in calls:
+        error = fails(call)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "'customer.nope'" in str(error.details())
+        [violation] = details(error)["BadRequest"].field_violations
+        assert (violation.field, violation.description) == ("read_mask.paths.1",
+                                                            "'customer.nope': Customer has no field 'nope'")
+    assert sandbox.app.request_log.snapshot() == []
 
 
 def test_delete_restore_stage_and_verify_goal(stub: pb_grpc.TargetsServiceStub, sandbox: SandboxHandle) -> None:

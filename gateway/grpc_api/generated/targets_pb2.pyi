@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -259,20 +260,22 @@ class Aggregations(_message.Message):
     def __init__(self, quick_filters: _Optional[_Iterable[_Union[QuickFilterCount, _Mapping]]] = ..., extra: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class ListTargetsRequest(_message.Message):
-    __slots__ = ("campaign_id", "filter", "order", "page_size", "page_token", "include_aggregations")
+    __slots__ = ("campaign_id", "filter", "order", "page_size", "page_token", "include_aggregations", "read_mask")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_AGGREGATIONS_FIELD_NUMBER: _ClassVar[int]
+    READ_MASK_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     filter: TargetFilter
     order: TargetOrder
     page_size: int
     page_token: str
     include_aggregations: bool
-    def __init__(self, campaign_id: _Optional[str] = ..., filter: _Optional[_Union[TargetFilter, _Mapping]] = ..., order: _Optional[_Union[TargetOrder, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_aggregations: _Optional[bool] = ...) -> None: ...
+    read_mask: _field_mask_pb2.FieldMask
+    def __init__(self, campaign_id: _Optional[str] = ..., filter: _Optional[_Union[TargetFilter, _Mapping]] = ..., order: _Optional[_Union[TargetOrder, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_aggregations: _Optional[bool] = ..., read_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class ListTargetsResponse(_message.Message):
     __slots__ = ("targets", "next_page_token", "total_size", "aggregations")
@@ -287,14 +290,16 @@ class ListTargetsResponse(_message.Message):
     def __init__(self, targets: _Optional[_Iterable[_Union[Target, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ..., aggregations: _Optional[_Union[Aggregations, _Mapping]] = ...) -> None: ...
 
 class ExportTargetsRequest(_message.Message):
-    __slots__ = ("campaign_id", "filter", "order")
+    __slots__ = ("campaign_id", "filter", "order", "read_mask")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    READ_MASK_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     filter: TargetFilter
     order: TargetOrder
-    def __init__(self, campaign_id: _Optional[str] = ..., filter: _Optional[_Union[TargetFilter, _Mapping]] = ..., order: _Optional[_Union[TargetOrder, _Mapping]] = ...) -> None: ...
+    read_mask: _field_mask_pb2.FieldMask
+    def __init__(self, campaign_id: _Optional[str] = ..., filter: _Optional[_Union[TargetFilter, _Mapping]] = ..., order: _Optional[_Union[TargetOrder, _Mapping]] = ..., read_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class ExportTargetsResponse(_message.Message):
     __slots__ = ("targets", "total_size")
@@ -305,12 +310,14 @@ class ExportTargetsResponse(_message.Message):
     def __init__(self, targets: _Optional[_Iterable[_Union[Target, _Mapping]]] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class GetTargetRequest(_message.Message):
-    __slots__ = ("campaign_id", "target_id")
+    __slots__ = ("campaign_id", "target_id", "read_mask")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_ID_FIELD_NUMBER: _ClassVar[int]
+    READ_MASK_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     target_id: str
-    def __init__(self, campaign_id: _Optional[str] = ..., target_id: _Optional[str] = ...) -> None: ...
+    read_mask: _field_mask_pb2.FieldMask
+    def __init__(self, campaign_id: _Optional[str] = ..., target_id: _Optional[str] = ..., read_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class GetTargetResponse(_message.Message):
     __slots__ = ("target",)
@@ -319,12 +326,14 @@ class GetTargetResponse(_message.Message):
     def __init__(self, target: _Optional[_Union[Target, _Mapping]] = ...) -> None: ...
 
 class BatchGetTargetsRequest(_message.Message):
-    __slots__ = ("campaign_id", "target_ids")
+    __slots__ = ("campaign_id", "target_ids", "read_mask")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_IDS_FIELD_NUMBER: _ClassVar[int]
+    READ_MASK_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     target_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, campaign_id: _Optional[str] = ..., target_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    read_mask: _field_mask_pb2.FieldMask
+    def __init__(self, campaign_id: _Optional[str] = ..., target_ids: _Optional[_Iterable[str]] = ..., read_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class BatchGetTargetsResponse(_message.Message):
     __slots__ = ("targets", "missing_target_ids")
