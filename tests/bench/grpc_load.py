@@ -9,12 +9,15 @@ import os
 import time
 
 import grpc
+from google.protobuf.field_mask_pb2 import FieldMask
 
 from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from sandbox import DEMO_API_KEY
 
 METADATA = (("x-api-key", DEMO_API_KEY),)
+# What a service that routes targets might ask for: ids, stages, the customer's email and the AI's label.
+READ_MASK = FieldMask(paths=["id", "stage", "customer.email", "ai_analysis.label"])
 
 
 async def run(address: str, scenario: str, campaign: str, concurrency: int, duration: float) -> dict[str, object]:
@@ -31,9 +34,10 @@ async def run(address: str, scenario: str, campaign: str, concurrency: int, dura
                 body = await forward(f"/campaigns/{campaign}/targets?limit=50&offset=0&sort_field=created_at"
                                      "&sort_dir=desc".encode(), metadata=METADATA)
                 return len(body)
-            if scenario == "list50":
-                response = await stub.ListTargets(pb.ListTargetsRequest(campaign_id=campaign, page_size=50),
-                                                  metadata=METADATA)
+            if scenario in ("list50", "list50-mask"):
+                mask = READ_MASK if scenario == "list50-mask" else None
+                response = await stub.ListTargets(pb.ListTargetsRequest(campaign_id=campaign, page_size=50,
+                                                                        read_mask=mask), metadata=METADATA)
                 return len(response.targets)
             count = 0
             async for message in stub.ExportTargets(pb.ExportTargetsRequest(campaign_id=campaign), metadata=METADATA):
@@ -70,7 +74,7 @@ async def run(address: str, scenario: str, campaign: str, concurrency: int, dura
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--address", required=True)
-    parser.add_argument("--scenario", choices=["list50", "export", "passthrough"], required=True)
+    parser.add_argument("--scenario", choices=["list50", "list50-mask", "export", "passthrough"], required=True)
     parser.add_argument("--campaign", required=True)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--duration", type=float, default=5.0)

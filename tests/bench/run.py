@@ -294,9 +294,10 @@ def bench_imports(report: Report, gateway: Service, grpc_address: str, campaign:
 
 
 def bench_grpc(report: Report, gateway: Service, grpc_address: str, upstream: str) -> None:
-    for scenario, campaign, points in (("gRPC ListTargets (50)", DASHBOARD_CAMPAIGNS[0], CONCURRENCY),
-                                       ("gRPC ExportTargets (10,000)", EXPORT_CAMPAIGN, [1, 4])):
-        kind = "list50" if "List" in scenario else "export"
+    for scenario, kind, campaign, points in (
+            ("gRPC ListTargets (50)", "list50", DASHBOARD_CAMPAIGNS[0], CONCURRENCY),
+            ("gRPC ListTargets (50) with a 4-path read_mask", "list50-mask", DASHBOARD_CAMPAIGNS[0], [16]),
+            ("gRPC ExportTargets (10,000)", "export", EXPORT_CAMPAIGN, [1, 4])):
         for concurrency in points:
             cpu_before, count_before = gateway.cpu_seconds(), upstream_count(upstream)
             result = grpc_point(grpc_address, kind, campaign, concurrency)
