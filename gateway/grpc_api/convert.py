@@ -226,13 +226,14 @@ def read_mask(mask: field_mask_pb2.FieldMask, field: str = "read_mask") -> Targe
     """The projection a request's read_mask asks for (AIP-157): no paths or "*" mean every field; BadUserInput
     naming each path that is not a field of Target or of one of its nested messages."""
     paths = list(mask.paths)
-    if not paths or "*" in paths:
-        return target
-    problems = {i: problem for i, path in enumerate(paths) if (problem := _mask_path_problem(path)) is not None}
+    problems = {i: problem for i, path in enumerate(paths)
+                if path != "*" and (problem := _mask_path_problem(path)) is not None}
     if problems:
         raise BadUserInput(f"'{field}' has paths Target does not have: " + ", ".join(repr(paths[i]) for i in problems),
                            field_errors=tuple(FieldError((field, "paths", i), problem, "invalid")
                                               for i, problem in problems.items()))
+    if not paths or "*" in paths:
+        return target
     selected = set(paths)
     wholes = {p for p in selected if "." not in p}  # "customer" takes in "customer.email"
     return _target_projection(tuple(sorted(p for p in selected if "." not in p or p.partition(".")[0] not in wholes)))

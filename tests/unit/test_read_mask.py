@@ -69,6 +69,8 @@ def test_no_paths_or_a_star_select_every_field() -> None:
     target = decode.target(upstream_rows.TYPICAL)
     for mask in (FieldMask(), FieldMask(paths=["*"]), FieldMask(paths=["id", "*"])):
         assert pb.Target(**convert.read_mask(mask)(target)) == pb.Target(**convert.target(target))
+    with pytest.raises(BadUserInput, match="'nope'"):
+        convert.read_mask(FieldMask(paths=["*", "nope"]))  # a star does not excuse a wrong path
 
 
 def test_masks_on_one_target_do_not_share_their_fields() -> None:
