@@ -204,6 +204,7 @@ target: TargetFields = _target_projection(None)
 """A ``Target`` message's constructor fields, every field set."""
 
 
+# read_mask's first path segment -> the second ones it allows: None for Target's own fields, which take none.
 MASKABLE: dict[str, frozenset[str] | None] = {
     **{name: None for name in row_fields(models.Target)},
     **{name: frozenset(row_fields(view)) for name, view in NESTED.items()},
