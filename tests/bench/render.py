@@ -11,15 +11,6 @@ from tests.bench.run import GQL_WEB, GQL_WEB_UNSHARED, GRPC_LIST, GRPC_PROXY, HI
 REFERENCE_CONCURRENCY = 16
 # What the profiles and counts say about the targets (py-spy, a GC probe, cProfile; 2026-11-23).
 NOTES = [
-    "- **The replay floor.** The canned upstream answers a recorded page from memory (several thousand req/s on "
-    "this machine, see the table: bytes out of a dict). Half of it leaves a gateway on one core about 0.3 ms per "
-    "operation. py-spy on this gateway serving the web list at concurrency 16 (about 2.8 CPU ms per operation in "
-    "the table): executing the compiled plan over the 50 rows is about 72% of its busy time, encoding the ~80 KB "
-    "response 15%, the upstream call with its JSON parsing 6%, the HTTP stack the rest. The plan writes about "
-    "2,300 response values per operation, so 0.3 ms would leave about 0.1 us per value, the cost of a single "
-    "dict store in CPython: no gateway that decodes and re-encodes the page in Python gets there, and Hive "
-    "reaches 0.01x. The second floor, the sandbox computing each page from SQLite, is the kind of upstream the "
-    "issue measured (about 590 req/s there); against it the GraphQL web list passes 0.5x.",
     "- **Upstream calls: alone and under load.** One operation alone, both gateways make the minimum the REST API "
     "allows: it has no target-by-id and no multi-campaign endpoint, so a lookup is one 200-row page and five "
     "campaigns are five lists (lookups here first search the pages the same request listed). Under load this "
@@ -44,6 +35,7 @@ NOTES = [
 WEB = "web list page (50, every field)"
 GQL = "this gateway (GraphQL)"
 HIVE = "Hive Gateway"
+WEB_VALUES = 2_264  # leaves in the web list's response (tests/bench/queries.py over 50 demo targets)
 
 
 def _row(rows: list[dict[str, Any]], contender: str, scenario: str, concurrency: int) -> dict[str, Any] | None:
@@ -70,6 +62,29 @@ def _failed(row: dict[str, Any]) -> int:
     wrk leaves out of its request count), or the gRPC load generator's errors."""
     socket_errors = sum(int(n) for n in re.findall(r"\d+", row.get("socket_errors") or ""))
     return int(row.get("non_2xx") or 0) + socket_errors + int(row.get("errors") or 0)
+
+
+def replay_floor_note(results: dict[str, Any]) -> str:
+    """The replay floor's note: the budget half the floor leaves, from this run; the profile, from 2026-11-23."""
+    floor = _row(results["rows"], "upstream direct (floor)", WEB, 16)
+    gql, hive = _row(results["rows"], GQL, WEB, 16), _row(results["rows"], HIVE, WEB, 16)
+    if floor is None or gql is None:
+        return "- **The replay floor.** Not measured in this run."
+    budget_ms = 1000 / (0.5 * float(floor["rps"]))
+    return (
+        f"- **The replay floor.** The canned upstream answers a recorded page from memory ({_fmt(floor['rps'])} "
+        f"req/s here: bytes out of a dict). Half of that leaves a gateway on one core {budget_ms:.2f} ms per "
+        f"operation; this gateway spends {_fmt(gql['cpu_s_per_1000'], 2)} CPU ms on one (the table). py-spy on it "
+        "serving the web list at concurrency 16: executing the compiled plan over the 50 rows is about 72% of its "
+        "busy time, encoding the ~80 KB response 15%, the upstream call with its JSON parsing 6%, the HTTP stack the "
+        f"rest. The plan writes about {WEB_VALUES:,} response values per operation, so the budget leaves "
+        f"{1000 * budget_ms / WEB_VALUES:.2f} us per value where the plan spends about "
+        f"{0.72 * 1000 * float(gql['cpu_s_per_1000']) / WEB_VALUES:.1f} us (72% of the CPU above over the values) "
+        "reading, checking and storing it: no gateway that decodes and re-encodes the page in Python gets there, "
+        f"and Hive reaches {_fmt(_ratio(hive, floor), 2)}x. The second "
+        "floor, the sandbox computing each page from SQLite, is the kind of upstream the issue measured (about 590 "
+        "req/s there); against it the GraphQL web list passes 0.5x."
+    )
 
 
 def _target(name: str, measured: str, ok: bool | None, qualifier: str = "") -> str:
@@ -258,5 +273,5 @@ def render(results: dict[str, Any]) -> str:
             f"({_fmt(results.get('operations_after_warm'))} operations in all): "
             f"{' -> '.join(_fmt(v) + ' MB' for v in results.get('rss_series_mb', []))}.",
             f"- Hive Gateway idle: {_fmt(results.get('hive_idle_rss_mb'))} MB RSS.", ""]
-    out += ["## Notes on the targets", "", *NOTES, ""]
+    out += ["## Notes on the targets", "", replay_floor_note(results), *NOTES, ""]
     return "\n".join(out)
