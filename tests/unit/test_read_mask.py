@@ -22,7 +22,14 @@ EVERY_PATH = sorted(
 HAND_PICKED = [["id"], ["id", "stage", "customer.email"], ["customer"], ["customer", "customer.email"],
                ["ai_analysis.goal_analysis", "created_at", "last_email_at"], ["call_analysis.summary_title"],
                ["campaign_analysis", "assigned_agent_id", "last_conversation_id"], ["stage", "stage"]]
-GENERATED = [random.Random(seed).sample(EVERY_PATH, random.Random(seed).randint(1, 12)) for seed in range(40)]
+
+
+def generated_mask(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return rng.sample(EVERY_PATH, rng.randint(1, 12))
+
+
+GENERATED = [generated_mask(seed) for seed in range(40)]
 
 
 def converts(row: dict[str, Any]) -> bool:
