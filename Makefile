@@ -36,10 +36,11 @@ generate: $(STAMP)
 	$(BIN)/umanize-gateway export-schema --output graphql/schema.graphql
 	$(BIN)/python -m gateway.grpc_api.codegen
 
-## lint: ruff, mypy --strict, buf lint, and buf breaking against main
+## lint: ruff, mypy --strict, the import-linter contracts (pyproject.toml), buf lint, and buf breaking against main
 lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo --no-cache
 	cd proto && ../$(BUF) lint
 	@if git cat-file -e main:proto/buf.yaml 2>/dev/null; then \
 		cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'; \

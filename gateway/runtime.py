@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gateway.config import Settings
-from gateway.upstream import Caller, UpstreamClient
-from resolvers.context import RequestContext, ResolverSettings
+from resolvers.operations.context import RequestContext, ResolverSettings
+from resolvers.upstream import Caller, UpstreamClient
 
 
 class GatewayRuntime:

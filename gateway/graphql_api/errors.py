@@ -9,7 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from resolvers.errors import BadUserInput, GatewayError, RateLimited
+from resolvers.domain.errors import BadUserInput, GatewayError, RateLimited
 
 logger = logging.getLogger("gateway.graphql")
 

@@ -55,10 +55,12 @@ from strawberry.types import ExecutionResult
 
 from gateway.graphql_api import types
 from gateway.graphql_api.schema import DEFAULT_PAGE_SIZE, Campaign, schema
-from resolvers import targets
-from resolvers.context import RequestContext
-from resolvers.models import TargetFilter, TargetOrder
-from resolvers.rows import CANONICAL_UUID, Field, RowView, is_canonical_datetime, row_fields
+from resolvers.domain.codegen import FunctionSource
+from resolvers.domain.kinds import Kind
+from resolvers.domain.models import TargetFilter, TargetOrder
+from resolvers.domain.rows import Field, RowView, row_fields
+from resolvers.operations import targets
+from resolvers.operations.context import RequestContext
 
 
 class Unsupported(Exception):
@@ -164,12 +166,14 @@ SLOW = _Slow()
 
 @dataclass(frozen=True)
 class RowLeaf:
-    """A leaf field of a domain view (resolvers/rows.py) completed from the upstream row's value: the field's own
-    parser, then the type's serializer, skipping the attribute's descriptor. Values that would complete as an
-    error or a null in a non-null field answer SLOW, and the standard completion reports them."""
+    """A leaf field of a domain view (resolvers/domain/rows.py) completed from the upstream row's value: copied
+    when its kind says it is canonical for this GraphQL type, else the field's own parser, then the type's
+    serializer, skipping the attribute's descriptor. Values that would complete as an error or a null in a
+    non-null field answer SLOW, and the standard completion reports them."""
 
     key: str
-    unchanged: str | None  # UNCHANGED's test for this kind and type, if any
+    kind: Kind[Any]
+    copy_canonical: bool  # the kind's canonical values are this GraphQL type's serialization
     complete: Callable[[Any], Any]
 
 
@@ -185,19 +189,7 @@ def _row_leaf(field: Field[Any], leaf_type: str, serialize: Callable[[Any], Any]
         except Exception:
             return SLOW
 
-    return RowLeaf(field.key, UNCHANGED.get((field.kind.name, leaf_type)), complete)
-
-
-# Upstream values that parse and serialize to themselves, by kind and GraphQL type: the compiled objects test
-# ``value`` with these expressions inline and take it as it is.
-UNCHANGED: dict[tuple[str, str], str] = {
-    ("text", "String"): "type(value) is str",
-    ("uuid", "UUID"): "type(value) is str and canonical_uuid(value) is not None",
-    ("count", "Int"): "type(value) is int and -2147483648 <= value < 2147483648",
-    ("float", "Float"): "type(value) is float and isfinite(value)",
-    ("bool", "Boolean"): "type(value) is bool",
-    ("datetime", "DateTime"): "type(value) is str and is_canonical_datetime(value)",
-}
+    return RowLeaf(field.key, field.kind, field.kind.graphql_type == leaf_type, complete)
 
 
 # GraphQL type name -> the row-backed fields of the domain view it mirrors.
@@ -461,54 +453,43 @@ PlainObject = Callable[["_Execution", Any, Path], dict[str, Any]]
 def _compile_plain_object(plan: Plan) -> PlainObject:
     """The plan of an object below the resolver fields as straight-line Python, one statement per response key.
 
-    Row leaves whose upstream value is already its own serialization (UNCHANGED) are copied; other row leaves go
-    through their RowLeaf; everything else (nested objects, derived attributes, nulls in non-null fields and
-    errors) through ``_Execution.attribute``. The result equals the interpreted plan's: same keys, same order.
+    Row leaves are generated from their kinds (resolvers/domain/codegen.py): canonical upstream values are copied,
+    others go through their RowLeaf; everything else (nested objects, derived attributes, nulls in non-null fields
+    and errors) through ``_Execution.attribute``. The result equals the interpreted plan's: same keys, same order.
     """
-    namespace: dict[str, Any] = {"SLOW": SLOW, "canonical_uuid": CANONICAL_UUID.fullmatch, "isfinite": isfinite,
-                                 "is_canonical_datetime": is_canonical_datetime, "Path": Path,
-                                 "NullPropagation": _NullPropagation}
-    lines = ["def plain_object(execution, source, path):", "    result = {}"]
+    source = FunctionSource("execution, source, path")
+    path_of, null_propagation = source.bind(Path, "Path"), source.bind(_NullPropagation, "NullPropagation")
+    source.add("result = {}")
     if any(node.row_leaf is not None for node in plan.nodes):
-        lines.append("    row = source.row")
-    for i, node in enumerate(plan.nodes):
-        namespace[f"key_{i}"], namespace[f"node_{i}"] = node.key, node
+        source.add("row = source.row")
+    for node in plan.nodes:
+        key = source.bind(node.key, "key")
         if node.completion is None:
-            namespace[f"typename_{i}"] = plan.type_name
-            lines.append(f"    result[key_{i}] = typename_{i}")
+            source.add(f"result[{key}] = {source.bind(plan.type_name, 'typename')}")
             continue
-        leaf = node.row_leaf
-        nested = node.completion.plain_object
-        if leaf is None and nested is not None and node.attr is not None and node.attr.isidentifier() \
+        target, slow = f"result[{key}]", f"execution.attribute({source.bind(node, 'node')}, source, path)"
+        leaf, nested = node.row_leaf, node.completion.plain_object
+        if leaf is not None:
+            source.copy_or_convert(target, leaf.key, leaf.kind, leaf.complete, copy_canonical=leaf.copy_canonical,
+                                   absent=SLOW, fallback=f"{target} = {slow}")
+        elif nested is not None and node.attr is not None and node.attr.isidentifier() \
                 and not keyword.iskeyword(node.attr):
             # a nested plain object (a target's customer, its analyses): completed here, without a call per level
-            namespace[f"nested_{i}"], namespace[f"parent_{i}"] = nested, node.parent_type
-            lines += [f"    value = source.{node.attr}",
-                      "    if value is None:",
-                      f"        result[key_{i}] = execution.attribute(node_{i}, source, path)",
-                      "    else:",
-                      "        try:",
-                      f"            result[key_{i}] = nested_{i}(execution, value, Path(path, key_{i}, parent_{i}))",
-                      "        except NullPropagation:",
-                      "            if " + repr(node.completion.non_null) + ":",
-                      "                raise",
-                      f"            result[key_{i}] = None"]
-            continue
-        if leaf is None:
-            lines.append(f"    result[key_{i}] = execution.attribute(node_{i}, source, path)")
-            continue
-        namespace[f"row_key_{i}"], namespace[f"leaf_{i}"] = leaf.key, leaf.complete
-        lines.append(f"    value = row.get(row_key_{i})")
-        unchanged = leaf.unchanged
-        if unchanged is not None:
-            lines += [f"    if {unchanged}:", f"        result[key_{i}] = value", "    else:"]
-        indent = "        " if unchanged is not None else "    "
-        lines += [f"{indent}value = leaf_{i}(value)",
-                  f"{indent}result[key_{i}] = value if value is not SLOW else "
-                  f"execution.attribute(node_{i}, source, path)"]
-    lines.append("    return result")
-    exec("\n".join(lines), namespace)
-    return cast(PlainObject, namespace["plain_object"])
+            source.add(f"value = source.{node.attr}",
+                       "if value is None:",
+                       f"    {target} = {slow}",
+                       "else:",
+                       "    try:",
+                       f"        {target} = {source.bind(nested, 'nested')}(execution, value, "
+                       f"{path_of}(path, {key}, {source.bind(node.parent_type, 'parent')}))",
+                       f"    except {null_propagation}:",
+                       f"        if {node.completion.non_null!r}:",
+                       "            raise",
+                       f"        {target} = None")
+        else:
+            source.add(f"{target} = {slow}")
+    source.add("return result")
+    return cast(PlainObject, source.compile())
 
 
 def _fast_serializer(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:

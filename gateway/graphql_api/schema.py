@@ -24,10 +24,10 @@ from gateway.graphql_api.types import (
     TargetSortInput,
     view,
 )
-from resolvers import targets
-from resolvers.context import RequestContext
-from resolvers.errors import BadUserInput, FieldError
-from resolvers.models import EnrollItem, TargetFilter, TargetOrder
+from resolvers.domain.errors import BadUserInput, FieldError
+from resolvers.domain.models import EnrollItem, TargetFilter, TargetOrder
+from resolvers.operations import targets
+from resolvers.operations.context import RequestContext
 
 Info = strawberry.Info[RequestContext, None]
 DEFAULT_PAGE_SIZE = 10

@@ -9,7 +9,7 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers import models
+from resolvers.domain import models
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
 from gateway.graphql_api.schema import schema
 from gateway.runtime import GatewayRuntime
-from resolvers.context import RequestContext
+from resolvers.operations.context import RequestContext
 
 # Headers that a browser cannot send cross-site without a CORS preflight (as Apollo Server accepts).
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")

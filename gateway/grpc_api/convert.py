@@ -6,27 +6,17 @@ import functools
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from google.protobuf import field_mask_pb2, json_format, struct_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from gateway.grpc_api.generated import targets_pb2 as pb
-from resolvers import models
-from resolvers.errors import BadUserInput, FieldError, UpstreamUnavailable
-from resolvers.rows import (
-    CANONICAL_UUID,
-    RowView,
-    parse_bool,
-    parse_count,
-    parse_datetime,
-    parse_float,
-    parse_json_object,
-    parse_text,
-    row_fields,
-)
-from resolvers.rows import parse_uuid as parse_upstream_uuid
+from resolvers.domain import models
+from resolvers.domain.codegen import FunctionSource
+from resolvers.domain.errors import BadUserInput, FieldError
+from resolvers.domain.rows import RowView, row_fields
 
 E = TypeVar("E", bound=Enum)
 
@@ -74,18 +64,6 @@ def optional_str(message: Any, field: str) -> str | None:
     return getattr(message, field) if message.HasField(field) else None
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _timestamp(moment: datetime | None) -> dict[str, int] | None:
-    """Timestamp.FromDatetime's result (normalized seconds and nanos) as constructor fields, with integer
-    timedelta arithmetic, which is several times faster than its Python implementation."""
-    if moment is None:
-        return None
-    delta = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - EPOCH
-    return {"seconds": delta.days * 86_400 + delta.seconds, "nanos": delta.microseconds * 1000}
-
-
 def _from_timestamp(message: Any, field: str) -> datetime | None:
     return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
@@ -99,68 +77,19 @@ def _set(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def _uuid_text(value: Any) -> str | None:
-    """The canonical text of an upstream UUID; canonical strings (what the API sends) pass without parsing."""
-    if type(value) is str and CANONICAL_UUID.fullmatch(value):
-        return value
-    parsed = parse_upstream_uuid(value)
-    return str(parsed) if parsed is not None else None
-
-
-def _int32(value: int) -> int:
-    if not -(2**31) <= value < 2**31:
-        raise UpstreamUnavailable(f"Upstream count {value} does not fit the contract's int32")
-    return value
-
-
-# Upstream value -> protobuf field value, by the kind the domain field declares (resolvers/rows.py).
-TO_PROTO: dict[str, Callable[[Any], Any]] = {
-    "uuid": _uuid_text,
-    "datetime": lambda value: _timestamp(parse_datetime(value)),
-    "text": parse_text,
-    "float": parse_float,
-    "bool": parse_bool,
-    "count": lambda value: _int32(parse_count(value)),
-    "json_object": parse_json_object,  # a Struct field takes the dict itself
-    "ai_label": lambda value: AI_LABEL.to_proto[models.parse_label(value)],
-}
-
-
-# Upstream values that are already their protobuf field value, by kind: the compiled projections test ``value``
-# with these expressions inline and take it as it is.
-UNCHANGED: dict[str, str] = {
-    "text": "type(value) is str",
-    "uuid": "type(value) is str and canonical_uuid(value) is not None",
-    "count": "type(value) is int and -2147483648 <= value < 2147483648",
-    "float": "type(value) is float",
-    "bool": "type(value) is bool",
-}
-
-
 def _compile_projection(view: type[RowView], names: Collection[str] | None = None,
                         ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """A view's row fields (those in ``names``, or all) -> protobuf constructor arguments, as straight-line Python,
-    one statement per field.
-
-    Null or absent values become what the kind's converter makes of None (left unset when that is None); values
-    passing UNCHANGED are copied; others go through TO_PROTO. Protobuf fields carry the domain names."""
-    namespace: dict[str, Any] = {"canonical_uuid": CANONICAL_UUID.fullmatch}
-    lines = ["def project(row):", "    fields = {}"]
-    for i, (name, field) in enumerate(row_fields(view).items()):
-        if names is not None and name not in names:
-            continue
-        convert = TO_PROTO[field.kind.name]
-        namespace[f"convert_{i}"], namespace[f"if_null_{i}"] = convert, convert(None)
-        lines += [f"    value = row.get({field.key!r})", "    if value is None:",
-                  f"        if if_null_{i} is not None:", f"            fields[{name!r}] = if_null_{i}"]
-        unchanged = UNCHANGED.get(field.kind.name)
-        if unchanged is not None:
-            lines += [f"    elif {unchanged}:", f"        fields[{name!r}] = value"]
-        lines += ["    else:", f"        value = convert_{i}(value)", "        if value is not None:",
-                  f"            fields[{name!r}] = value"]
-    lines.append("    return fields")
-    exec("\n".join(lines), namespace)
-    return cast(Callable[[Mapping[str, Any]], dict[str, Any]], namespace["project"])
+    """A view's row fields (those in ``names``, or all) -> protobuf constructor arguments, generated from the
+    fields' kinds (resolvers/domain/kinds.py): canonical values are copied, others become ``Kind.protobuf``'s
+    value, and None leaves the field unset. Protobuf fields carry the domain names."""
+    source = FunctionSource("row")
+    source.add("fields = {}")
+    for name, field in row_fields(view).items():
+        if names is None or name in names:
+            source.copy_or_convert(f"fields[{name!r}]", field.key, field.kind, field.kind.protobuf,
+                                   copy_canonical=field.kind.canonical_in_protobuf)
+    source.add("return fields")
+    return source.compile()
 
 
 # The Target's nested messages: each is a field of Target and a view of (part of) the target's row.

@@ -17,11 +17,11 @@ from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from gateway.grpc_api.status import internal_status, rich_status
 from gateway.runtime import GatewayRuntime
-from resolvers import export, targets
-from resolvers.context import RequestContext
-from resolvers.errors import GatewayError, NotFound
-from resolvers.models import EnrollItem
-from resolvers.paging import MAX_PAGE_SIZE
+from resolvers.domain.errors import GatewayError, NotFound
+from resolvers.domain.models import EnrollItem
+from resolvers.operations import export, targets
+from resolvers.operations.context import RequestContext
+from resolvers.operations.paging import MAX_PAGE_SIZE
 
 logger = logging.getLogger("gateway.grpc")
 

@@ -8,7 +8,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from resolvers.errors import (
+from resolvers.domain.errors import (
     BadUserInput,
     Conflict,
     Forbidden,

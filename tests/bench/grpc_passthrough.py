@@ -7,7 +7,7 @@ import asyncio
 import grpc
 import httpx
 
-from gateway.upstream.transport import AiohttpTransport
+from resolvers.upstream.transport import AiohttpTransport
 from tests.bench.passthrough import proxy_arguments
 
 METHOD = "/bench.Passthrough/Forward"  # request: a REST path with its query; response: the upstream's body

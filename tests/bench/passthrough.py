@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.upstream.transport import AiohttpTransport
+from resolvers.upstream.transport import AiohttpTransport
 
 FORWARDED = ("authorization", "x-api-key")
 

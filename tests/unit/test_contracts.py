@@ -10,8 +10,8 @@ from graphql import parse, validate
 
 from gateway.graphql_api.schema import schema
 from gateway.graphql_api.types import MIRRORS
-from resolvers import errors
-from resolvers.rows import RowView, attribute_names
+from resolvers.domain import errors
+from resolvers.domain.rows import RowView, attribute_names
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = sorted((ROOT / "graphql" / "operations").glob("*.graphql"))
@@ -57,7 +57,7 @@ def test_graphql_types_mirror_their_domain_class(graphql_type: type, domain_type
 
 def test_connection_types_mirror_paging_models() -> None:
     from gateway.graphql_api import types
-    from resolvers import paging
+    from resolvers.operations import paging
 
     for graphql_type, domain_type in [(types.TargetConnection, paging.TargetConnection),
                                       (types.TargetEdge, paging.Edge), (types.PageInfo, paging.PageInfo)]:

@@ -22,9 +22,9 @@ from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
 from gateway.graphql_api.schema import schema
-from gateway.upstream import Caller, UpstreamClient
-from resolvers.context import RequestContext
-from resolvers.rows import is_canonical_datetime
+from resolvers.domain.kinds import is_canonical_datetime
+from resolvers.operations.context import RequestContext
+from resolvers.upstream import Caller, UpstreamClient
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox, Store, seed_demo
 from sandbox.seed import DEMO_CAMPAIGNS, demo_target_id
 from tests.unit import upstream_rows

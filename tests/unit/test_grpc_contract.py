@@ -16,10 +16,11 @@ from gateway.grpc_api import convert
 from gateway.grpc_api.codegen import OUTPUT_DIR, generate
 from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.status import STATUS_CODES, rich_status, status_code
-from gateway.upstream import decode
-from resolvers import errors
-from resolvers.models import ActionRequired, AiLabel, DeletedFilter, SortDirection, TargetSortField
-from resolvers.rows import RowView, row_fields
+from resolvers.domain import errors
+from resolvers.domain.kinds import timestamp_fields
+from resolvers.domain.models import ActionRequired, AiLabel, DeletedFilter, SortDirection, TargetSortField
+from resolvers.domain.rows import RowView, row_fields
+from resolvers.upstream import decode
 from tests.unit import upstream_rows
 
 
@@ -47,7 +48,7 @@ def test_every_error_class_has_a_grpc_status(cls: type[errors.GatewayError]) -> 
 
 
 def test_subclasses_inherit_their_parents_status() -> None:
-    from gateway.upstream.decode import MalformedUpstreamBody
+    from resolvers.upstream.decode import MalformedUpstreamBody
 
     assert status_code(MalformedUpstreamBody("bad body")) == grpc.StatusCode.UNAVAILABLE
 
@@ -95,7 +96,7 @@ def test_timestamps_match_protobufs_own_conversion(moment: str) -> None:
     parsed = datetime.fromisoformat(moment)
     expected = timestamp_pb2.Timestamp()
     expected.FromDatetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
-    assert timestamp_pb2.Timestamp(**convert._timestamp(parsed)) == expected  # type: ignore[arg-type]
+    assert timestamp_pb2.Timestamp(**timestamp_fields(parsed)) == expected
 
 
 def _from_domain(view: RowView) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from uuid import UUID
 
 import httpx
 
-from gateway.upstream import Caller, UpstreamClient
-from resolvers import targets
-from resolvers.context import RequestContext
-from resolvers.models import Target, TargetFilter, TargetOrder
+from resolvers.domain.models import Target, TargetFilter, TargetOrder
+from resolvers.operations import targets
+from resolvers.operations.context import RequestContext
+from resolvers.upstream import Caller, UpstreamClient
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, Sandbox, Store, seed_demo
 
 CAMPAIGN = UUID(DEMO_CAMPAIGN_ID)

@@ -10,8 +10,8 @@ from google.protobuf.field_mask_pb2 import FieldMask
 
 from gateway.grpc_api import convert
 from gateway.grpc_api.generated import targets_pb2 as pb
-from gateway.upstream import decode
-from resolvers.errors import BadUserInput, UpstreamUnavailable
+from resolvers.domain.errors import BadUserInput, UpstreamUnavailable
+from resolvers.upstream import decode
 from tests.unit import upstream_rows
 
 NESTED = ("customer", "ai_analysis", "call_analysis", "campaign_analysis")

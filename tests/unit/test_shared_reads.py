@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.upstream import Caller, UpstreamClient
-from resolvers.errors import ErrorCode, GatewayError, NotFound, UpstreamTimeout
-from resolvers.models import ListQuery, TargetFilter, TargetOrder
+from resolvers.domain.errors import ErrorCode, GatewayError, NotFound, UpstreamTimeout
+from resolvers.domain.models import ListQuery, TargetFilter, TargetOrder
+from resolvers.upstream import Caller, UpstreamClient
 from tests.unit.upstream_rows import TYPICAL
 
 CAMPAIGN, OTHER_CAMPAIGN = uuid.uuid4(), uuid.uuid4()

@@ -12,12 +12,12 @@ import pytest
 
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.schema import schema
-from gateway.upstream import Caller, UpstreamClient, mapped_transport_errors
-from gateway.upstream.decode import MalformedUpstreamBody, target
-from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, GatewayError
-from resolvers.models import AiLabel
-from resolvers.rows import CANONICAL_UUID, parse_uuid
+from resolvers.domain.errors import ErrorCode, GatewayError
+from resolvers.domain.kinds import canonical_uuid, is_canonical_uuid, parse_uuid
+from resolvers.domain.models import AiLabel
+from resolvers.operations.context import RequestContext
+from resolvers.upstream import Caller, UpstreamClient, mapped_transport_errors
+from resolvers.upstream.decode import MalformedUpstreamBody, target
 
 CAMPAIGN = str(uuid.uuid4())
 MINIMAL = {"id": str(uuid.uuid4()), "campaign_id": CAMPAIGN, "customer_id": str(uuid.uuid4()), "stage": "new",
@@ -120,8 +120,8 @@ def test_failed_keys_are_evicted_so_a_later_load_retries() -> None:
         return httpx.Response(200, json={"data": [MINIMAL], "meta": {"total": 1}})
 
     async def scenario() -> tuple[str, int]:
-        from resolvers import targets
-        from resolvers.models import TargetFilter, TargetOrder
+        from resolvers.domain.models import TargetFilter, TargetOrder
+        from resolvers.operations import targets
 
         client = UpstreamClient("http://upstream.test", transport=httpx.MockTransport(handler))
         context = RequestContext(client, Caller(api_key="k"))
@@ -142,6 +142,7 @@ def test_failed_keys_are_evicted_so_a_later_load_retries() -> None:
 @pytest.mark.parametrize("raw", [
     "c0ffee00-0000-4000-8000-000000000001", "C0FFEE00-0000-4000-8000-00000000000A", str(uuid.uuid4()),
     "c0ffee00000040008000000000000001", "{c0ffee00-0000-4000-8000-000000000001}",
+    "urn:uuid:c0ffee00-0000-4000-8000-000000000001", "{C0FFEE00-0000-4000-8000-00000000000A}",
     "c0ffee00-0000-4000-8000-00000000000g", "+0ffee00-0000-4000-8000-000000000001",
     "c0ff_e00-0000-4000-8000-000000000001", "c0ffee00-0000-4000-8000-00000000000\u0663",
     "not-a-uuid", "", 12,
@@ -153,8 +154,9 @@ def test_fast_uuid_parsing_equals_the_standard_constructor(raw: Any) -> None:
         expected = None
     parsed = parse_uuid(raw)
     assert parsed == expected
-    canonical = bool(isinstance(raw, str) and CANONICAL_UUID.fullmatch(raw))
+    canonical = bool(isinstance(raw, str) and is_canonical_uuid(raw))
     assert canonical == (expected is not None and str(expected) == raw)
+    assert canonical_uuid(raw) == (None if expected is None else str(expected))
     if parsed is not None:
         assert (str(parsed), hash(parsed), parsed.version, parsed.is_safe) == (
             str(expected), hash(expected), expected.version, expected.is_safe)  # type: ignore[union-attr]

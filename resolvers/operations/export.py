@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from uuid import UUID
 
-from resolvers.context import RequestContext
-from resolvers.models import ListQuery, TargetFilter, TargetOrder, TargetPage
+from resolvers.domain.models import ListQuery, TargetFilter, TargetOrder, TargetPage
+from resolvers.operations.context import RequestContext
 
 EXPORT_PAGE_SIZE = 200
 

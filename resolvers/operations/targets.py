@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import IO
 from uuid import UUID
 
-from resolvers.context import RequestContext
-from resolvers.errors import BadUserInput, FieldError
-from resolvers.models import (
+from resolvers.domain.errors import BadUserInput, FieldError
+from resolvers.domain.models import (
     DeleteResult,
     EnrollCustomerResult,
     EnrollItem,
@@ -19,7 +18,8 @@ from resolvers.models import (
     TargetFilter,
     TargetOrder,
 )
-from resolvers.paging import (
+from resolvers.operations.context import RequestContext
+from resolvers.operations.paging import (
     Edge,
     PageInfo,
     TargetConnection,

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from gateway.upstream import Caller, UpstreamClient
-from resolvers.loaders import Loaders
-from resolvers.models import ListQuery, Target, TargetPage
+from resolvers.domain.models import ListQuery, Target, TargetPage
+from resolvers.operations.loaders import Loaders
+from resolvers.upstream import Caller, UpstreamClient
 
 
 @dataclass(frozen=True)

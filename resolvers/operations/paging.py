@@ -8,8 +8,8 @@ import hashlib
 from dataclasses import dataclass
 from uuid import UUID
 
-from resolvers.errors import BadUserInput, FieldError
-from resolvers.models import Aggregations, Target, TargetFilter, TargetOrder
+from resolvers.domain.errors import BadUserInput, FieldError
+from resolvers.domain.models import Aggregations, Target, TargetFilter, TargetOrder
 
 MAX_PAGE_SIZE = 200
 _VERSION = "c1"

@@ -1,5 +1,5 @@
 """The upstream REST client: one pooled httpx.AsyncClient, credentials forwarding, error mapping."""
 
-from gateway.upstream.client import Caller, UpstreamClient, mapped_transport_errors
+from resolvers.upstream.client import Caller, UpstreamClient, mapped_transport_errors
 
 __all__ = ["Caller", "UpstreamClient", "mapped_transport_errors"]

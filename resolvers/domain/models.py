@@ -9,9 +9,8 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from resolvers.rows import (
+from resolvers.domain.kinds import (
     BOOL,
-    CANONICAL_UUID,
     COUNT,
     DATETIME,
     FLOAT,
@@ -21,12 +20,10 @@ from resolvers.rows import (
     REQUIRED_UUID,
     TEXT,
     UUID_KIND,
-    Field,
     Kind,
-    RowView,
-    derived,
-    parse_uuid,
+    canonical_uuid,
 )
+from resolvers.domain.rows import Field, RowView, derived
 
 
 class AiLabel(Enum):
@@ -85,7 +82,8 @@ def parse_label(value: Any) -> AiLabel:
         return AiLabel.UNKNOWN
 
 
-AI_LABEL: Kind[AiLabel] = Kind("ai_label", parse_label)
+# Its protobuf form is the enum value's name, which the protobuf enum AiLabel spells with the AI_LABEL_ prefix.
+AI_LABEL: Kind[AiLabel] = Kind("ai_label", parse_label, "AiLabel", to_protobuf=lambda label: "AI_LABEL_" + label.name)
 
 
 class Customer(RowView):
@@ -147,7 +145,7 @@ class CampaignAnalysis(RowView):
 
 class Target(RowView):
     """The upstream's ``CampaignTargetWithCustomerOut``. Built only from rows whose required fields were checked
-    (gateway/upstream/decode.py), so the required ones below are never None."""
+    (resolvers/upstream/decode.py), so the required ones below are never None."""
 
     id = Field("id", REQUIRED_UUID)
     campaign_id = Field("campaign_id", REQUIRED_UUID)
@@ -167,8 +165,7 @@ class Target(RowView):
     def customer(self) -> Customer:
         nested = self.row.get("customer")
         row: Mapping[str, Any] = nested if isinstance(nested, Mapping) else {}
-        own_id = row.get("id")
-        if not (type(own_id) is str and CANONICAL_UUID.fullmatch(own_id)) and parse_uuid(own_id) is None:
+        if canonical_uuid(row.get("id")) is None:
             row = {**row, "id": self.row["customer_id"]}
         return Customer(row)
 

@@ -12,8 +12,8 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
-from resolvers.models import DeletedFilter, ListQuery, Target, TargetFilter, TargetOrder, TargetPage
-from resolvers.rows import CANONICAL_UUID
+from resolvers.domain.kinds import canonical_uuid
+from resolvers.domain.models import DeletedFilter, ListQuery, Target, TargetFilter, TargetOrder, TargetPage
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -103,16 +103,13 @@ class _Batches:
         return out
 
     def _already_listed(self, campaign_id: UUID, wanted: set[UUID]) -> dict[UUID, Target]:
-        """Wanted targets on pages this request already listed, matched by the row's id text (no UUID parsing
-        unless the upstream spelled an id unusually)."""
+        """Wanted targets on pages this request already listed, matched by the row's canonical id text (no UUID
+        parsing unless the upstream spelled an id unusually), as upstream pages are matched."""
         by_text = {str(w): w for w in wanted}
         found: dict[UUID, Target] = {}
         for target in self._listed.get(campaign_id, ()):
-            raw = target.row.get("id")
-            if type(raw) is str and CANONICAL_UUID.fullmatch(raw):
-                key = by_text.get(raw)
-            else:
-                key = target.id if target.id in wanted else None
+            text = canonical_uuid(target.row.get("id"))
+            key = by_text.get(text) if text is not None else None
             if key is not None:
                 found[key] = target
         return found

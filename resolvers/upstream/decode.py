@@ -1,7 +1,7 @@
 """Tolerant decoding of upstream REST JSON into domain models: nulls, absent and unknown fields are fine.
 
 Targets are checked for their required fields and wrapped, not copied: their other fields parse on first read
-(resolvers/rows.py)."""
+(resolvers/domain/rows.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from resolvers.errors import UpstreamUnavailable
-from resolvers.models import (
+from resolvers.domain.errors import UpstreamUnavailable
+from resolvers.domain.kinds import Kind, canonical_uuid, parse_count, parse_text
+from resolvers.domain.models import (
     Aggregations,
     EnrollCustomerResult,
     ImportResult,
@@ -19,7 +20,7 @@ from resolvers.models import (
     Target,
     TargetPage,
 )
-from resolvers.rows import CANONICAL_UUID, Kind, parse_count, parse_text, parse_uuid, row_fields
+from resolvers.domain.rows import row_fields
 
 
 class MalformedUpstreamBody(UpstreamUnavailable):
@@ -32,8 +33,8 @@ REQUIRED_FIELDS: tuple[tuple[str, Kind[Any]], ...] = tuple(
 
 
 def _valid(value: Any, kind: Kind[Any]) -> bool:
-    if kind.name == "uuid" and type(value) is str and CANONICAL_UUID.fullmatch(value):
-        return True  # the common case, checked without building the UUID
+    if kind.name == "uuid":
+        return canonical_uuid(value) is not None  # canonical text, the common case, is checked without parsing
     try:
         kind.parse(value)
     except UpstreamUnavailable:
@@ -84,14 +85,11 @@ def matching_targets(data: Any, wanted: set[UUID]) -> tuple[dict[UUID, Target], 
     """Decode only the rows whose id is wanted: (found, rows on the page, total). Lookups scan 200-row pages
     for a few ids, and decoding a row costs far more than comparing its id."""
     rows, total = _page(data)
-    canonical = {str(w): w for w in wanted}
+    by_text = {str(w): w for w in wanted}
     found: dict[UUID, Target] = {}
     for row in rows:
-        raw_id = row.get("id") if isinstance(row, Mapping) else None
-        key = canonical.get(raw_id) if isinstance(raw_id, str) else None
-        if key is None and isinstance(raw_id, str) and len(raw_id) != 36:  # a non-canonical spelling of a UUID
-            parsed = parse_uuid(raw_id)
-            key = parsed if parsed in wanted else None
+        text = canonical_uuid(row.get("id")) if isinstance(row, Mapping) else None
+        key = by_text.get(text) if text is not None else None
         if key is not None:
             found[key] = target(row)
     return found, len(rows), total

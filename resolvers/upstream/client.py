@@ -14,10 +14,7 @@ import aiohttp
 import httpx
 import orjson
 
-from gateway.upstream import decode
-from gateway.upstream.shared_reads import ReadKey, SharedReads
-from gateway.upstream.transport import AiohttpTransport
-from resolvers.errors import (
+from resolvers.domain.errors import (
     BadUserInput,
     Conflict,
     FieldError,
@@ -29,7 +26,7 @@ from resolvers.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from resolvers.models import (
+from resolvers.domain.models import (
     DeletedFilter,
     DeleteResult,
     EnrollCustomerResult,
@@ -41,6 +38,9 @@ from resolvers.models import (
     Target,
     TargetPage,
 )
+from resolvers.upstream import decode
+from resolvers.upstream.shared_reads import ReadKey, SharedReads
+from resolvers.upstream.transport import AiohttpTransport
 
 
 @dataclass(frozen=True)
