@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,12 +11,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import request_ids
 from gateway.graphql_api.view import GatewayGraphQL
 from gateway.runtime import GatewayRuntime
 
 
 class RequestIdMiddleware:
-    """Takes the caller's X-Request-ID (or makes one), exposes it as ``request.state.request_id`` and echoes it."""
+    """Takes the caller's valid X-Request-ID (or makes one: gateway/request_ids.py), exposes it as ``request.state.request_id`` and echoes it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -26,8 +26,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        request_id = request_ids.request_id(dict(scope["headers"]).get(b"x-request-id"))
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
