@@ -17,7 +17,8 @@ from gateway.runtime import GatewayRuntime
 
 
 class RequestIdMiddleware:
-    """Takes the caller's valid X-Request-ID (or makes one: gateway/request_ids.py), exposes it as ``request.state.request_id`` and echoes it."""
+    """Takes the caller's valid X-Request-ID (or makes one: gateway/request_ids.py), exposes it as
+    ``request.state.request_id`` and echoes it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -68,7 +69,7 @@ def create_app(runtime: GatewayRuntime) -> Starlette:
         return JSONResponse({"status": "upstream unreachable", "upstream": runtime.upstream.base_url},
                             status_code=503)
 
-    graphql_app = GatewayGraphQL(runtime)
+    graphql_app = GatewayGraphQL(runtime, fast_path=runtime.settings.fast_path)
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),

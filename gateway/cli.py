@@ -93,6 +93,10 @@ def _add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
                         default=(env("SHARE_READS", "1") or "1").lower() not in ("0", "false", "no", "off"),
                         help="identical upstream reads in flight at the same time, for the same credentials, "
                              "share one call (default: on)")
+    parser.add_argument("--fast-path", action=argparse.BooleanOptionalAction,
+                        default=(env("FAST_PATH", "1") or "1").lower() not in ("0", "false", "no", "off"),
+                        help="run GraphQL operations over plain data on compiled plans; --no-fast-path runs "
+                             "everything on strawberry's executor (default: on)")
     parser.add_argument("--max-upload-bytes", type=int,
                         default=int(env("MAX_UPLOAD_BYTES", str(defaults.max_upload_bytes)) or 0))
     parser.add_argument("--service-api-key", default=env("SERVICE_API_KEY"),
@@ -109,7 +113,8 @@ def run_serve(args: argparse.Namespace) -> int:
         upstream_url=args.upstream_url, host=args.host, http_port=args.http_port,
         grpc_port=None if args.grpc_port < 0 else args.grpc_port, shutdown_grace_seconds=args.shutdown_grace,
         upstream_timeout=args.upstream_timeout, upstream_concurrency=args.upstream_concurrency,
-        share_reads=args.share_reads, max_upload_bytes=args.max_upload_bytes, service_api_key=args.service_api_key,
+        share_reads=args.share_reads, fast_path=args.fast_path, max_upload_bytes=args.max_upload_bytes,
+        service_api_key=args.service_api_key,
         sandbox_db=args.sandbox_db,
     )
     embedded: ThreadedServer | None = None

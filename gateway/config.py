@@ -25,6 +25,7 @@ class Settings:
     upstream_concurrency: int = 8
     upstream_max_connections: int = 100
     share_reads: bool = True  # identical upstream reads in flight at once share one call (shared_reads.py)
+    fast_path: bool = True  # GraphQL operations over plain data run on compiled plans (graphql_api/fast_path.py)
     max_upload_bytes: int = 50 * 1024 * 1024
     service_api_key: str | None = None
     sandbox_db: str = ".sandbox/demo.db"

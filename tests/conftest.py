@@ -1,45 +1,15 @@
-"""Shared fixtures: a seeded sandbox under uvicorn on loopback, and per-test campaigns."""
+"""Shared fixtures: a seeded sandbox under uvicorn on loopback, and a gateway (GraphQL and gRPC) over it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from sandbox import DEMO_API_KEY, Sandbox, SandboxSettings, Store, seed_demo
 from sandbox.server import ThreadedServer
-from sandbox.store import CustomerFields
-
-OTHER_TENANT_KEY = "other-tenant-key"
-
-
-@dataclass
-class SandboxHandle:
-    """A running sandbox: its URL, its store (for arranging data) and the ASGI app (for its request log)."""
-
-    url: str
-    store: Store
-    app: Sandbox
-
-    def client(self, key: str = DEMO_API_KEY) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"X-API-Key": key}, timeout=10)
-
-    def new_campaign(self, targets: int = 0, *, goal: str = "Book an installation visit for the upgrade",
-                     tenant: str = "demo") -> str:
-        """A fresh campaign with ``targets`` new customers enrolled (customers CUS-<campaign>-<n>)."""
-        campaign_id = str(uuid.uuid4())
-        self.store.create_campaign(campaign_id, tenant=tenant, name="test campaign", goal=goal)
-        with self.store.transaction() as db:
-            for n in range(targets):
-                customer = self.store.insert_customer(db, tenant, CustomerFields(
-                    customer_id=f"CUS-{campaign_id[:8]}-{n}", name=f"Name{n}", surname=f"Surname{n}",
-                    email=f"person{n}.{campaign_id[:8]}@example.com", phone=f"+39 300 {n:07d}",
-                ))
-                self.store.insert_target(db, campaign_id, customer, None)
-        return campaign_id
+from tests.support.servers import OTHER_TENANT_KEY, GatewayHandle, RunningGateway, SandboxHandle, start_gateway
 
 
 @pytest.fixture(scope="session")
@@ -56,61 +26,6 @@ def sandbox() -> Iterator[SandboxHandle]:
 def api(sandbox: SandboxHandle) -> Iterator[httpx.Client]:
     with sandbox.client() as client:
         yield client
-
-
-@dataclass
-class GatewayHandle:
-    """A running gateway over the session's sandbox, with helpers to post GraphQL and count upstream calls."""
-
-    url: str
-    sandbox: SandboxHandle
-
-    def graphql(self, query: str, variables: dict[str, object] | None = None, *, key: str | None = DEMO_API_KEY,
-                headers: dict[str, str] | None = None) -> dict[str, object]:
-        sent = {"X-API-Key": key} if key else {}
-        sent.update(headers or {})
-        response = httpx.post(self.url + "/graphql", json={"query": query, "variables": variables or {}},
-                              headers=sent, timeout=30)
-        assert response.status_code == 200, response.text
-        body: dict[str, object] = response.json()
-        return body
-
-    def upstream_calls(self) -> list[object]:
-        return list(self.sandbox.app.request_log.snapshot())
-
-    def reset_upstream_log(self) -> None:
-        self.sandbox.app.request_log.clear()
-
-
-@dataclass
-class RunningGateway:
-    """A gateway under uvicorn in a thread: GraphQL at ``url``, gRPC at ``grpc_address``."""
-
-    server: ThreadedServer
-    grpc_port: int | None
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def grpc_address(self) -> str:
-        return f"127.0.0.1:{self.grpc_port}"
-
-    def stop(self) -> None:
-        self.server.stop()
-
-
-def start_gateway(upstream_url: str, **settings: object) -> RunningGateway:
-    from gateway.app import create_app
-    from gateway.config import Settings
-    from gateway.runtime import GatewayRuntime
-
-    options: dict[str, object] = {"grpc_port": None, **settings}
-    runtime = GatewayRuntime.from_settings(Settings(upstream_url=upstream_url, **options))  # type: ignore[arg-type]
-    app = create_app(runtime)
-    server = ThreadedServer(app, lifespan="on").start()
-    return RunningGateway(server, getattr(app.state, "grpc_port", None))
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +48,18 @@ def faults(sandbox: SandboxHandle) -> Iterator[Sandbox]:
 
     yield sandbox.app
     sandbox.app.faults.configure(FaultConfig())
+
+
+@pytest.fixture(scope="session")
+def standard_gateway(sandbox: SandboxHandle) -> Iterator[GatewayHandle]:
+    """A second gateway with --no-fast-path: every GraphQL operation runs on strawberry's executor."""
+    running = start_gateway(sandbox.url, fast_path=False)
+    yield GatewayHandle(running.url, sandbox)
+    running.stop()
+
+
+@pytest.fixture(params=["compiled", "standard"])
+def each_executor(request: pytest.FixtureRequest) -> GatewayHandle:
+    """The gateway on the compiled fast path, then the one on strawberry's executor: rules must hold on both."""
+    handle: GatewayHandle = request.getfixturevalue("gateway" if request.param == "compiled" else "standard_gateway")
+    return handle

@@ -3,30 +3,59 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError, ValuesOfCorrectTypeRule
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from resolvers.domain.errors import BadUserInput, GatewayError, RateLimited
+from resolvers.domain.errors import BadUserInput, ErrorCode, GatewayError, RateLimited
 
 logger = logging.getLogger("gateway.graphql")
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-_INPUT_PROBLEMS = (
-    "got invalid value", "has invalid value", "Expected value of type", "was not provided", "cannot represent",
-    "Expected type",
-)
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = ErrorCode.BAD_USER_INPUT.value
 
 
-def _request_error_code(error: GraphQLError) -> str:
-    """Errors raised before execution: parse, validation, or bad variable/argument values."""
-    if error.message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED"
-    if any(marker in error.message for marker in _INPUT_PROBLEMS):
-        return "BAD_USER_INPUT"
-    return "GRAPHQL_VALIDATION_FAILED"
+def _tag(errors: list[GraphQLError] | None, code: str) -> None:
+    """Give each error ``code`` unless a more precise one was set where it was raised."""
+    for error in errors or ():
+        if not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": code}
+
+
+class InputValueRule(ValuesOfCorrectTypeRule):
+    """graphql-core's check of literal argument values, whose errors are the client's input (a malformed UUID, an
+    out-of-range Int), not a malformed operation: BAD_USER_INPUT, as variable values that do not coerce."""
+
+    def report_error(self, error: GraphQLError) -> None:
+        _tag([error], BAD_USER_INPUT)
+        super().report_error(error)
+
+
+class ErrorPhases(SchemaExtension):
+    """Codes the errors of validation by their phase (the literal value rule swapped for InputValueRule). Parse
+    errors are known by their type (GraphQLSyntaxError); what is left before execution is variable coercion."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = tuple(InputValueRule if rule is ValuesOfCorrectTypeRule else rule
+                                         for rule in context.validation_rules)
+        yield
+        _tag(context.pre_execution_errors, VALIDATION_FAILED)
+
+
+def log_unexpected(errors: list[GraphQLError], request_id: str | None) -> None:
+    """Every unexpected error (not a GatewayError, raised while resolving a field) is logged once with its
+    traceback and the request id the client receives; both executors report through here."""
+    for error in errors:
+        if error.path is not None and not isinstance(error.original_error, GatewayError):
+            logger.error("Unexpected error at %s (request %s)", ".".join(map(str, error.path)), request_id,
+                         exc_info=error.original_error or error)
 
 
 def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
@@ -43,8 +72,10 @@ def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
             extensions["fieldErrors"] = [e.as_json() for e in original.field_errors]
         if isinstance(original, RateLimited) and original.retry_after is not None:
             extensions["retryAfter"] = original.retry_after
+    elif isinstance(error, GraphQLSyntaxError):
+        extensions["code"] = PARSE_FAILED
     elif error.path is None:
-        extensions["code"] = _request_error_code(error)
+        extensions.setdefault("code", BAD_USER_INPUT)  # untagged before execution: variables that do not coerce
     else:
         formatted["message"] = "Internal server error"
         extensions["code"] = INTERNAL_SERVER_ERROR
@@ -58,8 +89,5 @@ class GatewaySchema(strawberry.Schema):
     """Logs only unexpected errors (with traceback); expected gateway errors are the client's business."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        for error in errors:
-            if error.path is not None and not isinstance(error.original_error, GatewayError):
-                request_id = getattr(execution_context.context, "caller", None) if execution_context else None
-                logger.error("Unexpected error at %s (request %s)", ".".join(map(str, error.path)),
-                             getattr(request_id, "request_id", None), exc_info=error.original_error or error)
+        caller = getattr(execution_context.context, "caller", None) if execution_context else None
+        log_unexpected(errors, getattr(caller, "request_id", None))

@@ -54,6 +54,7 @@ from graphql.pyutils import Path
 from strawberry.types import ExecutionResult
 
 from gateway.graphql_api import types
+from gateway.graphql_api.errors import log_unexpected
 from gateway.graphql_api.schema import DEFAULT_PAGE_SIZE, Campaign, schema
 from resolvers.domain.codegen import FunctionSource
 from resolvers.domain.kinds import Kind
@@ -582,5 +583,5 @@ class FastPath:
         except _NullPropagation:
             data = None
         if execution.errors:
-            schema.process_errors(execution.errors, None)
+            log_unexpected(execution.errors, ctx.caller.request_id)
         return ExecutionResult(data=data, errors=execution.errors or None)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import strawberry
 from starlette.datastructures import UploadFile
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.file_uploads import Upload
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
@@ -141,11 +142,13 @@ class Mutation:
 
 
 def build_schema(**kwargs: Any) -> strawberry.Schema:
-    from gateway.graphql_api.errors import GatewaySchema
+    from gateway.graphql_api.errors import ErrorPhases, GatewaySchema
 
     # Parsing and validating a document costs about as much as executing a 50-target page; clients repeat
-    # their documents, so both results are kept (bounded LRU).
-    extensions = [lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)]
+    # their documents, so both results are kept (bounded LRU). ErrorPhases comes first: it sets the validation
+    # rules the cache validates with.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        ErrorPhases, lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)]
     return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions, **kwargs)
 
 

@@ -10,13 +10,13 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from gateway.grpc_api.generated import targets_pb2, targets_pb2_grpc
+from gateway.grpc_api import edge
 from gateway.grpc_api.servicer import TargetsServicer
 from gateway.runtime import GatewayRuntime
 
 logger = logging.getLogger("gateway.grpc")
 
-SERVICE_NAME = targets_pb2.DESCRIPTOR.services_by_name["TargetsService"].full_name
+SERVICE_NAME = edge.SERVICE.full_name
 # Import chunks are at most 1 MiB and a page of 200 targets is well under 1 MiB; these leave headroom while
 # refusing absurd messages before they are buffered.
 MAX_RECEIVE_BYTES = 4 * 1024 * 1024
@@ -35,8 +35,7 @@ class GrpcServer:
             ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
             ("grpc.max_send_message_length", MAX_SEND_BYTES),
         ])
-        targets_pb2_grpc.add_TargetsServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            TargetsServicer(runtime), self.server)
+        edge.add_to_server(TargetsServicer(), runtime, self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

@@ -54,16 +54,22 @@ def _status(code: grpc.StatusCode, message: str, details: list[any_pb2.Any]) -> 
     return rpc_status.to_status(status_pb2.Status(code=number, message=message, details=details))
 
 
-def rich_status(error: GatewayError) -> grpc.Status:
-    """google.rpc.Status: one ErrorInfo always; BadRequest for field errors; RetryInfo when a delay is known."""
-    metadata = {"upstream_status": str(error.upstream_status)} if error.upstream_status is not None else {}
+def rich_status(error: GatewayError, request_id: str, input_field: str) -> grpc.Status:
+    """google.rpc.Status: one ErrorInfo always (with the request id); BadRequest for every INVALID_ARGUMENT, on
+    ``input_field`` (the request field that carried the input) when the error names no field of its own, as an
+    upstream 400 with a text ``detail`` does; RetryInfo when a delay is known."""
+    metadata = {"request_id": request_id}
+    if error.upstream_status is not None:
+        metadata["upstream_status"] = str(error.upstream_status)
     details = [_pack(error_details_pb2.ErrorInfo(reason=error.code.value, domain=ERROR_DOMAIN, metadata=metadata))]
-    if isinstance(error, BadUserInput) and error.field_errors:
-        details.append(_pack(error_details_pb2.BadRequest(field_violations=[
+    if isinstance(error, BadUserInput):
+        violations = [
             error_details_pb2.BadRequest.FieldViolation(
                 field=".".join(str(part) for part in e.location), description=e.message, reason=e.kind)
             for e in error.field_errors
-        ])))
+        ] or [error_details_pb2.BadRequest.FieldViolation(field=input_field, description=error.message,
+                                                          reason="invalid")]
+        details.append(_pack(error_details_pb2.BadRequest(field_violations=violations)))
     if isinstance(error, RateLimited) and error.retry_after is not None:
         delay = duration_pb2.Duration()
         delay.FromMilliseconds(int(error.retry_after * 1000))

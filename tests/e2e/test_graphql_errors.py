@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox
-from tests.conftest import OTHER_TENANT_KEY, GatewayHandle, start_gateway
+from tests.support.servers import OTHER_TENANT_KEY, GatewayHandle, start_gateway
 
 COUNT = '{ campaign(id: "%s") { targets(first: 1) { totalCount } } }' % DEMO_CAMPAIGN_ID
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from sandbox import DEMO_API_KEY
-from tests.conftest import GatewayHandle
+from tests.support.servers import GatewayHandle
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 

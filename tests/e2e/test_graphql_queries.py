@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID
-from tests.conftest import GatewayHandle
+from tests.support.servers import GatewayHandle
 
 LIST = """
 query($c: UUID!, $first: Int, $after: String, $filter: TargetFilter) {

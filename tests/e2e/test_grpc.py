@@ -12,19 +12,15 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
-from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
-from grpc_status import rpc_status
 
 from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox
 from sandbox.server import ThreadedServer
-from sandbox.store import CustomerFields
-from tests.conftest import OTHER_TENANT_KEY, RunningGateway, SandboxHandle, start_gateway
-
-AUTH = [("x-api-key", DEMO_API_KEY)]
+from tests.support.grpc_calls import AUTH, details, fails, import_messages, large_campaign
+from tests.support.servers import OTHER_TENANT_KEY, RunningGateway, SandboxHandle, start_gateway
 
 
 @pytest.fixture(scope="module")
@@ -38,29 +34,6 @@ def rest_targets(sandbox: SandboxHandle, campaign: str, **params: str) -> list[d
         rows: list[dict[str, Any]] = api.get(f"/campaigns/{campaign}/targets",
                                              params={"limit": "200", **params}).json()["data"]
     return rows
-
-
-def details(error: grpc.RpcError) -> dict[str, Any]:
-    """The google.rpc details of a failed call, by type name."""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None, "every error carries google.rpc.Status details"
-    found: dict[str, Any] = {}
-    for detail in status.details:
-        for kind in (error_details_pb2.ErrorInfo, error_details_pb2.BadRequest, error_details_pb2.RetryInfo):
-            if detail.Is(kind.DESCRIPTOR):
-                message = kind()
-                detail.Unpack(message)
-                assert kind.__name__ not in found, f"more than one {kind.__name__}"
-                found[kind.__name__] = message
-    return found
-
-
-def fails(call: Any, *args: Any, **kwargs: Any) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as caught:
-        call(*args, **kwargs)
-    error = caught.value
-    assert isinstance(error, grpc.RpcError)
-    return error
 
 
 def test_list_targets_pages_with_tokens_and_aggregations(stub: pb_grpc.TargetsServiceStub,
@@ -114,16 +87,6 @@ def test_page_token_is_bound_to_the_request(stub: pb_grpc.TargetsServiceStub, sa
     assert found["ErrorInfo"].reason == "BAD_USER_INPUT" and found["ErrorInfo"].domain == "umanize.targets.v1"
     assert [v.field for v in found["BadRequest"].field_violations] == ["page_token"]
     assert sandbox.app.request_log.snapshot() == []
-
-
-def large_campaign(sandbox: SandboxHandle, size: int, prefix: str) -> str:
-    campaign = sandbox.new_campaign(0)
-    with sandbox.store.transaction() as db:
-        for n in range(size):
-            customer = sandbox.store.insert_customer(db, "demo", CustomerFields(customer_id=f"{prefix}-{n}",
-                                                                                 email=f"{prefix}{n}@example.com"))
-            sandbox.store.insert_target(db, campaign, customer, None)
-    return campaign
 
 
 def test_export_streams_a_campaign_of_thousands_page_by_page(stub: pb_grpc.TargetsServiceStub,
@@ -266,13 +229,6 @@ def test_enroll_and_create_customer(stub: pb_grpc.TargetsServiceStub, sandbox: S
     assert neither.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert {v.field for v in details(neither)["BadRequest"].field_violations} == {"email", "phone"}
     assert sandbox.app.request_log.snapshot() == []
-
-
-def import_messages(campaign: str, data: bytes, chunk: int = 256 * 1024) -> Iterator[pb.ImportTargetsRequest]:
-    yield pb.ImportTargetsRequest(metadata=pb.ImportTargetsMetadata(
-        campaign_id=campaign, file_name="people.csv", content_type="text/csv"))
-    for start in range(0, len(data), chunk):
-        yield pb.ImportTargetsRequest(chunk=data[start:start + chunk])
 
 
 def test_client_streamed_import_of_several_megabytes(stub: pb_grpc.TargetsServiceStub,

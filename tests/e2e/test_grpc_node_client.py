@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from sandbox import DEMO_API_KEY
-from tests.conftest import RunningGateway, SandboxHandle
+from tests.support.servers import RunningGateway, SandboxHandle
 
 CLIENT = Path(__file__).resolve().parents[1] / "node" / "grpc_client.mjs"
 

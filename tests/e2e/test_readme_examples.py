@@ -15,7 +15,7 @@ from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from sandbox import DEMO_API_KEY, Sandbox, Store, seed_demo
 from sandbox.server import ThreadedServer
-from tests.conftest import start_gateway
+from tests.support.servers import start_gateway
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```graphql\n(.*?)```", README, flags=re.DOTALL)

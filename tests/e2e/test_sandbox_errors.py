@@ -11,7 +11,7 @@ import pytest
 
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, Sandbox, Store, seed_demo
 from sandbox.server import ThreadedServer as LiveServer
-from tests.conftest import OTHER_TENANT_KEY, SandboxHandle
+from tests.support.servers import OTHER_TENANT_KEY, SandboxHandle
 
 DEMO = f"/campaigns/{DEMO_CAMPAIGN_ID}/targets"
 

@@ -7,7 +7,7 @@ import io
 import httpx
 import openpyxl
 
-from tests.conftest import SandboxHandle
+from tests.support.servers import SandboxHandle
 
 CSV_HEADER = "Customer_ID,NAME,Surname,Email,Phone,Status\n"
 

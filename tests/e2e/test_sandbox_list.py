@@ -10,7 +10,7 @@ import pytest
 
 from sandbox import DEMO_CAMPAIGN_ID
 from sandbox.store import ACTION_REQUIRED, CustomerFields
-from tests.conftest import SandboxHandle
+from tests.support.servers import SandboxHandle
 
 DEMO = f"/campaigns/{DEMO_CAMPAIGN_ID}/targets"
 

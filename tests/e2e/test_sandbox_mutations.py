@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from tests.conftest import SandboxHandle
+from tests.support.servers import SandboxHandle
 
 
 def first_target(api: httpx.Client, campaign: str) -> dict:  # type: ignore[type-arg]

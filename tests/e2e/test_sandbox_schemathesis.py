@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from sandbox import DEMO_API_KEY
-from tests.conftest import SandboxHandle
+from tests.support.servers import SandboxHandle
 
 SPEC = json.loads(resources.files("sandbox").joinpath("openapi.json").read_text(encoding="utf-8"))
 schema = schemathesis.openapi.from_dict(SPEC)

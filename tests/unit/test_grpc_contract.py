@@ -53,11 +53,8 @@ def test_subclasses_inherit_their_parents_status() -> None:
     assert status_code(MalformedUpstreamBody("bad body")) == grpc.StatusCode.UNAVAILABLE
 
 
-def test_rich_status_carries_one_error_info_and_field_violations() -> None:
-    error = errors.BadUserInput("bad", field_errors=(errors.FieldError(("filter", "stage"), "too long", "x"),),
-                                upstream_status=422)
-    status = rich_status(error)
-    assert status.code == grpc.StatusCode.INVALID_ARGUMENT
+def _details(status: grpc.Status) -> tuple[error_details_pb2.ErrorInfo, list[tuple[str, str, str]] | None]:
+    """The status's one ErrorInfo, and its BadRequest violations (field, description, reason) if it has one."""
     from google.rpc import status_pb2
 
     decoded = status_pb2.Status.FromString(dict(status.trailing_metadata)["grpc-status-details-bin"])
@@ -65,12 +62,69 @@ def test_rich_status_carries_one_error_info_and_field_violations() -> None:
     assert len(infos) == 1
     info = error_details_pb2.ErrorInfo()
     infos[0].Unpack(info)
-    assert (info.reason, info.domain, dict(info.metadata)) == ("BAD_USER_INPUT", "umanize.targets.v1",
-                                                              {"upstream_status": "422"})
+    packed = [d for d in decoded.details if d.Is(error_details_pb2.BadRequest.DESCRIPTOR)]
+    if not packed:
+        return info, None
+    [one] = packed
     bad_request = error_details_pb2.BadRequest()
-    [packed] = [d for d in decoded.details if d.Is(error_details_pb2.BadRequest.DESCRIPTOR)]
-    packed.Unpack(bad_request)
-    assert [(v.field, v.description) for v in bad_request.field_violations] == [("filter.stage", "too long")]
+    one.Unpack(bad_request)
+    return info, [(v.field, v.description, v.reason) for v in bad_request.field_violations]
+
+
+def test_rich_status_carries_one_error_info_and_field_violations() -> None:
+    error = errors.BadUserInput("bad", field_errors=(errors.FieldError(("filter", "stage"), "too long", "x"),),
+                                upstream_status=422)
+    status = rich_status(error, "req-1", "filter")
+    assert status.code == grpc.StatusCode.INVALID_ARGUMENT
+    info, violations = _details(status)
+    assert (info.reason, info.domain, dict(info.metadata)) == ("BAD_USER_INPUT", "umanize.targets.v1",
+                                                              {"upstream_status": "422", "request_id": "req-1"})
+    assert violations == [("filter.stage", "too long", "x")]
+
+
+def test_an_invalid_argument_without_field_errors_gets_one_violation_on_the_input_field() -> None:
+    error = errors.BadUserInput("The upstream rejected the request: the file is not UTF-8", upstream_status=400)
+    info, violations = _details(rich_status(error, "req-2", "chunk"))
+    assert violations == [("chunk", error.message, "invalid")]
+    assert dict(info.metadata) == {"upstream_status": "400", "request_id": "req-2"}
+
+
+@pytest.mark.parametrize("cls", error_classes(), ids=lambda c: c.__name__)
+def test_every_invalid_argument_carries_a_bad_request(cls: type[errors.GatewayError]) -> None:
+    status = rich_status(cls("x"), "req", "target_id")
+    _, violations = _details(status)
+    assert (violations is not None) == (status.code == grpc.StatusCode.INVALID_ARGUMENT)
+
+
+def test_every_rpc_goes_through_the_edge_with_an_input_field_it_has() -> None:
+    from gateway.grpc_api import edge
+    from gateway.grpc_api.servicer import TargetsServicer
+
+    servicer = TargetsServicer()
+    handlers = edge.rpc_handlers(servicer, runtime=None)  # type: ignore[arg-type]
+    assert set(handlers) == {m.name for m in edge.SERVICE.methods} == set(edge.INPUT_FIELDS)
+    for method in edge.SERVICE.methods:
+        handler = handlers[method.name]
+        behaviour = handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream
+        assert behaviour.__wrapped__ == getattr(servicer, method.name), f"{method.name} bypasses the edge"
+        field = edge.INPUT_FIELDS[method.name]
+        request = method.input_type
+        assert field in request.fields_by_name or any(
+            field in nested.message_type.fields_by_name for nested in request.fields if nested.message_type), \
+            f"{method.name}: {request.name} has no field {field!r}"
+    # every public method of the servicer is an RPC: nothing is served outside the edge
+    assert {n for n in dir(servicer) if not n.startswith("_")} == set(handlers)
+
+
+def test_a_servicer_missing_an_rpc_is_refused_at_start_up() -> None:
+    from gateway.grpc_api import edge
+    from gateway.grpc_api.servicer import TargetsServicer
+
+    class Incomplete(TargetsServicer):
+        ImportTargets = None  # type: ignore[assignment]
+
+    with pytest.raises(TypeError, match="ImportTargets"):
+        edge.rpc_handlers(Incomplete(), runtime=None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

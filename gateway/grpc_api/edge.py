@@ -1,0 +1,124 @@
+"""The gRPC edge: one wrapper around every TargetsService RPC sets the request id, builds the request context and
+translates errors, so servicer methods only convert, resolve and convert back.
+
+The handlers are built from the service descriptor, not from the generated ``add_..._to_server``: every RPC the
+contract declares goes through ``_unary`` or ``_server_stream``, and a servicer missing one fails at start-up
+instead of answering UNIMPLEMENTED.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, NoReturn
+
+import grpc
+from google.protobuf.descriptor import MethodDescriptor
+
+from gateway import request_ids
+from gateway.grpc_api.generated import targets_pb2 as pb
+from gateway.grpc_api.status import internal_status, rich_status
+from gateway.runtime import GatewayRuntime
+from resolvers.domain.errors import GatewayError
+from resolvers.operations.context import RequestContext
+
+logger = logging.getLogger("gateway.grpc")
+
+REQUEST_ID_KEY = "x-request-id"  # read from the call's metadata, returned in its trailers
+SERVICE = pb.DESCRIPTOR.services_by_name["TargetsService"]
+Context = grpc.aio.ServicerContext[Any, Any]
+# The request field that carries each RPC's main input: where a refusal that names no field of its own (an upstream
+# 400 with a text ``detail``) is reported in BadRequest. A test checks every RPC has one and it is a real field.
+INPUT_FIELDS: dict[str, str] = {
+    "ListTargets": "filter", "ExportTargets": "filter", "GetTarget": "target_id", "BatchGetTargets": "target_ids",
+    "DeleteTarget": "target_id", "RestoreTarget": "target_id", "UpdateTargetStage": "stage",
+    "VerifyTargetGoal": "target_id", "EnrollTargets": "items", "CreateCustomerAndEnroll": "customer",
+    "ImportTargets": "chunk",
+}
+UnaryRpc = Callable[[Any, RequestContext], Awaitable[Any]]
+StreamingRpc = Callable[[Any, RequestContext], AsyncIterator[Any]]
+
+
+def request_context(runtime: GatewayRuntime, context: Context) -> RequestContext:
+    """Credentials from metadata, forwarded as received; a valid ``x-request-id`` or a new one; the caller's
+    deadline bounds the upstream calls."""
+    metadata = {key.lower(): value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+    request_id = request_ids.request_id(metadata.get(REQUEST_ID_KEY))
+    remaining = context.time_remaining()
+    deadline = time.monotonic() + remaining if remaining is not None else None
+    return runtime.context(runtime.caller(metadata, request_id), deadline=deadline)
+
+
+async def _abort(context: Context, method: MethodDescriptor, error: Exception, request_id: str) -> NoReturn:
+    """Gateway errors become their status with details; anything else INTERNAL, masked and logged once. The
+    trailers carry the request id too, as on success."""
+    if isinstance(error, GatewayError):
+        status = rich_status(error, request_id, INPUT_FIELDS[method.name])
+    else:
+        logger.error("Unexpected error in %s (request %s)", method.full_name, request_id, exc_info=error)
+        status = internal_status(request_id)
+    await context.abort(status.code, status.details, (*status.trailing_metadata, (REQUEST_ID_KEY, request_id)))
+    raise AssertionError("abort raises")  # pragma: no cover
+
+
+def _unary(method: MethodDescriptor, implementation: UnaryRpc,
+           runtime: GatewayRuntime) -> Callable[..., Awaitable[Any]]:
+    """Unary and client-streaming RPCs: one response."""
+
+    async def handle(request: Any, context: Context) -> Any:
+        ctx = request_context(runtime, context)
+        context.set_trailing_metadata(((REQUEST_ID_KEY, ctx.caller.request_id or ""),))
+        try:
+            return await implementation(request, ctx)
+        except Exception as error:
+            await _abort(context, method, error, ctx.caller.request_id or "")
+
+    handle.__wrapped__ = implementation  # type: ignore[attr-defined]
+    return handle
+
+
+def _server_stream(method: MethodDescriptor, implementation: StreamingRpc,
+                   runtime: GatewayRuntime) -> Callable[..., AsyncIterator[Any]]:
+    async def handle(request: Any, context: Context) -> AsyncIterator[Any]:
+        ctx = request_context(runtime, context)
+        context.set_trailing_metadata(((REQUEST_ID_KEY, ctx.caller.request_id or ""),))
+        try:
+            async for message in implementation(request, ctx):
+                yield message
+        except Exception as error:
+            await _abort(context, method, error, ctx.caller.request_id or "")
+
+    handle.__wrapped__ = implementation  # type: ignore[attr-defined]
+    return handle
+
+
+def rpc_handlers(servicer: object, runtime: GatewayRuntime) -> dict[str, grpc.RpcMethodHandler[Any, Any]]:
+    """Every RPC of the service descriptor, wrapped by the edge; TypeError when the servicer lacks one."""
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+    for method in SERVICE.methods:
+        implementation = getattr(servicer, method.name, None)
+        if not callable(implementation):
+            raise TypeError(f"{type(servicer).__name__} does not implement {method.full_name}")
+        codecs: dict[str, Any] = {
+            "request_deserializer": getattr(pb, method.input_type.name).FromString,
+            "response_serializer": getattr(pb, method.output_type.name).SerializeToString,
+        }
+        if method.server_streaming and not method.client_streaming:
+            handlers[method.name] = grpc.unary_stream_rpc_method_handler(
+                _server_stream(method, implementation, runtime), **codecs)
+        elif method.client_streaming and not method.server_streaming:
+            handlers[method.name] = grpc.stream_unary_rpc_method_handler(
+                _unary(method, implementation, runtime), **codecs)
+        elif not method.client_streaming:
+            handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+                _unary(method, implementation, runtime), **codecs)
+        else:
+            raise NotImplementedError(f"{method.full_name}: bidirectional streams have no edge wrapper yet")
+    return handlers
+
+
+def add_to_server(servicer: object, runtime: GatewayRuntime, server: grpc.aio.Server) -> None:
+    handlers = rpc_handlers(servicer, runtime)
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE.full_name, handlers),))
+    server.add_registered_method_handlers(SERVICE.full_name, handlers)
