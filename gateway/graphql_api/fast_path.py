@@ -30,7 +30,6 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLError,
     GraphQLField,
@@ -43,7 +42,6 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
     located_error,
     parse,
@@ -53,12 +51,12 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from graphql.pyutils import Path
 from strawberry.types import ExecutionResult
 
-from gateway.graphql_api import types
+from gateway.graphql_api import root_fields, types
 from gateway.graphql_api.errors import log_unexpected
-from gateway.graphql_api.schema import DEFAULT_PAGE_SIZE, Campaign, schema
+from gateway.graphql_api.schema import Campaign, schema
+from gateway.graphql_api.selections import CONDITIONS, collect, selected_names
 from resolvers.domain.codegen import FunctionSource
 from resolvers.domain.kinds import Kind
-from resolvers.domain.models import TargetFilter, TargetOrder
 from resolvers.domain.rows import Field, RowView, row_fields
 from resolvers.operations import targets
 from resolvers.operations.context import RequestContext
@@ -82,49 +80,46 @@ def _build_input(cls: type[Any], values: Mapping[str, Any] | None) -> Any:
                   if converter.get_graphql_name(f) in values})
 
 
-Resolver = Callable[[RequestContext, Any, dict[str, Any], "Plan"], Awaitable[Any]]
+Resolver = Callable[[RequestContext, Any, dict[str, Any], "Node"], Awaitable[Any]]
 
 
-async def _campaign(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+async def _campaign(ctx: RequestContext, parent: Any, args: dict[str, Any], node: Node) -> Any:
     return Campaign(id=args["id"])
 
 
-async def _campaigns(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+async def _campaigns(ctx: RequestContext, parent: Any, args: dict[str, Any], node: Node) -> Any:
     return [Campaign(id=i) for i in args["ids"]]
 
 
-async def _targets(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
-    filter_ = _build_input(types.TargetFilterInput, args.get("filter"))
-    sort = _build_input(types.TargetSortInput, args.get("sort"))
-    first = args.get("first")
-    return await targets.list_targets(
-        ctx, parent.id, filter_.to_domain() if filter_ else TargetFilter(), sort.to_domain() if sort else TargetOrder(),
-        first=DEFAULT_PAGE_SIZE if first is None else first, after=args.get("after"),
-        with_aggregations=any(node.field_name == "aggregations" for node in plan.nodes),
-    )
+async def _targets(ctx: RequestContext, parent: Any, args: dict[str, Any], node: Node) -> Any:
+    return await root_fields.campaign_targets(
+        ctx, parent.id, _build_input(types.TargetFilterInput, args.get("filter")),
+        _build_input(types.TargetSortInput, args.get("sort")), args.get("first"), args.get("after"),
+        selected=node.selected)
 
 
-async def _target(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+async def _target(ctx: RequestContext, parent: Any, args: dict[str, Any], node: Node) -> Any:
     return await targets.target(ctx, parent.id, args["id"])
 
 
-async def _targets_by_ids(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+async def _targets_by_ids(ctx: RequestContext, parent: Any, args: dict[str, Any], node: Node) -> Any:
     return await targets.targets_by_ids(ctx, parent.id, args["ids"])
 
 
-async def _restore(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+async def _restore(ctx: RequestContext, parent: Any, args: dict[str, Any], node: Node) -> Any:
     return await targets.restore(ctx, args["campaignId"], args["targetId"])
 
 
-async def _update_stage(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+async def _update_stage(ctx: RequestContext, parent: Any, args: dict[str, Any], node: Node) -> Any:
     return await targets.update_stage(ctx, args["campaignId"], args["targetId"], args["stage"])
 
 
-async def _verify_goal(ctx: RequestContext, parent: Any, args: dict[str, Any], plan: Plan) -> Any:
+async def _verify_goal(ctx: RequestContext, parent: Any, args: dict[str, Any], node: Node) -> Any:
     return await targets.verify_goal(ctx, args["campaignId"], args["targetId"])
 
 
-# The resolver fields the fast path runs; every other field must be a plain attribute read.
+# The resolver fields the fast path runs, each calling what the strawberry resolver calls. Every other field it
+# takes must have no resolver of its own in the schema (a plain attribute read); anything else declines.
 RESOLVERS: dict[tuple[str, str], Resolver] = {
     ("Query", "campaign"): _campaign,
     ("Query", "campaigns"): _campaigns,
@@ -136,11 +131,12 @@ RESOLVERS: dict[tuple[str, str], Resolver] = {
     ("Mutation", "verifyGoal"): _verify_goal,
 }
 ROOT_TYPES = frozenset({"Query", "Mutation"})
-# Types whose fields all resolve by attribute (the GraphQL types mirroring domain dataclasses).
-PLAIN_TYPES = frozenset({
-    "Campaign", "TargetConnection", "TargetEdge", "PageInfo", "TargetAggregations", "QuickFilterCount", "Target",
-    "Customer", "AiAnalysis", "CallAnalysis", "CampaignAnalysis",
-})
+
+
+def _has_resolver(field_def: GraphQLField) -> bool:
+    """Whether the schema resolves the field with code of its own (strawberry's metadata), not an attribute."""
+    definition = field_def.extensions.get("strawberry-definition")
+    return definition is None or definition.base_resolver is not None
 
 
 @dataclass(frozen=True)
@@ -156,6 +152,7 @@ class Node:
     field_nodes: tuple[FieldNode, ...]
     completion: Completion | None  # None for __typename
     row_leaf: RowLeaf | None = None  # for a leaf read straight from the upstream row of a domain view
+    selected: frozenset[str] = frozenset()  # for resolver fields: the names selected directly below
 
 
 class _Slow:
@@ -225,44 +222,19 @@ class _Compiler:
         self.operation = operation
         self.variables = variables
 
-    def _included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                raise Unsupported(f"directive @{name}")
-            [argument] = directive.arguments or ()
-            value = argument.value
-            flag = self.variables.coerced.get(value.name.value) if isinstance(value, VariableNode) \
-                else getattr(value, "value", None)
-            if (name == "skip" and flag is True) or (name == "include" and flag is not True):
-                return False
-        return True
-
-    def _collect(self, type_name: str, selection_sets: list[SelectionSetNode],
-                 grouped: dict[str, list[FieldNode]], visited: set[str]) -> None:
+    def _check_directives(self, selection_sets: list[SelectionSetNode]) -> None:
+        """Only @skip and @include, which selections.collect decides; any other directive declines."""
         for selection_set in selection_sets:
             for selection in selection_set.selections:
-                if not self._included(selection):  # type: ignore[arg-type]
-                    continue
-                if isinstance(selection, FieldNode):
-                    key = selection.alias.value if selection.alias else selection.name.value
-                    grouped.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    condition = selection.type_condition
-                    if condition is None or condition.name.value == type_name:
-                        self._collect(type_name, [selection.selection_set], grouped, visited)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    if name in visited:
-                        continue
-                    visited.add(name)
-                    fragment = self.fragments[name]
-                    if fragment.type_condition.name.value == type_name:
-                        self._collect(type_name, [fragment.selection_set], grouped, visited)
+                for directive in selection.directives or ():
+                    if directive.name.value not in CONDITIONS:
+                        raise Unsupported(f"directive @{directive.name.value}")
+                if isinstance(selection, InlineFragmentNode):
+                    self._check_directives([selection.selection_set])
 
     def plan(self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> Plan:
-        grouped: dict[str, list[FieldNode]] = {}
-        self._collect(object_type.name, selection_sets, grouped, set())
+        self._check_directives(selection_sets + [f.selection_set for f in self.fragments.values()])
+        grouped = collect(object_type.name, selection_sets, self.fragments, self.variables.coerced)
         nodes = []
         for key, field_nodes in grouped.items():
             name = field_nodes[0].name.value
@@ -273,10 +245,13 @@ class _Compiler:
                 raise Unsupported("introspection")
             field_def = object_type.fields[name]
             resolver = RESOLVERS.get((object_type.name, name))
-            attr = None
-            if resolver is None:
-                if object_type.name not in PLAIN_TYPES:
-                    raise Unsupported(f"{object_type.name}.{name}")
+            attr = selected = None
+            if resolver is not None:
+                selected = selected_names(field_nodes, get_named_type(field_def.type).name, self.fragments,
+                                          self.variables.coerced)
+            elif _has_resolver(field_def):
+                raise Unsupported(f"{object_type.name}.{name}")
+            else:
                 attr = field_def.extensions["strawberry-definition"].python_name
             completion = self.completion(field_def.type, [n.selection_set for n in field_nodes if n.selection_set])
             row_field = ROW_FIELDS.get(object_type.name, {}).get(attr or "")
@@ -284,7 +259,7 @@ class _Compiler:
                                  not completion.non_null) \
                 if row_field is not None and completion.serialize is not None else None
             nodes.append(Node(key, name, object_type.name, attr, resolver, field_def, tuple(field_nodes), completion,
-                              row_leaf))
+                              row_leaf, selected or frozenset()))
         return Plan(object_type.name, tuple(nodes))
 
     def completion(self, output_type: Any, selection_sets: list[SelectionSetNode]) -> Completion:
@@ -353,8 +328,7 @@ class _Execution:
         assert node.completion is not None and node.resolver is not None and node.field_def is not None
         try:
             args = get_argument_values(node.field_def, node.field_nodes[0], self.variables)
-            plan = _innermost_plan(node.completion)
-            value = await node.resolver(self.ctx, source, args, plan)
+            value = await node.resolver(self.ctx, source, args, node)
         except Exception as error:
             self._error(error, node, path)
             if node.completion.non_null:
@@ -534,7 +508,8 @@ class FastPath:
     """Runs eligible queries on compiled plans; ``None`` means: use the standard executor."""
 
     def __init__(self) -> None:
-        self._plans: dict[tuple[str, str | None, tuple[Any, ...]], Plan] = {}
+        # None: declined (the standard executor runs it), remembered so that it is not compiled again
+        self._plans: dict[tuple[str, str | None, tuple[Any, ...]], Plan | None] = {}
 
     async def execute(self, query: str, operation_name: str | None, variables: dict[str, Any] | None,
                       ctx: RequestContext, *, mutations: bool = False) -> ExecutionResult | None:
@@ -565,17 +540,12 @@ class FastPath:
         directive_key = tuple(sorted((k, repr(v)) for k, v in coerced.coerced.items()
                                      if isinstance(v, bool)))
         key = (query, operation_name, directive_key)
-        plan = self._plans.get(key)
+        try:
+            plan = self._plans[key]
+        except KeyError:
+            plan = self._compile(key, document, operation, root_type, coerced)
         if plan is None:
-            try:
-                plan = _Compiler(schema._schema, document, operation, coerced).plan(
-                    root_type, [operation.selection_set])
-                _check_resolvers_on_top(plan)
-            except Unsupported:
-                return None
-            if len(self._plans) > 1024:
-                self._plans.clear()
-            self._plans[key] = plan
+            return None
         execution = _Execution(ctx, coerced)
         try:
             data: dict[str, Any] | None = await execution.object(
@@ -585,3 +555,22 @@ class FastPath:
         if execution.errors:
             log_unexpected(execution.errors, ctx.caller.request_id)
         return ExecutionResult(data=data, errors=execution.errors or None)
+
+    def _compile(self, key: tuple[str, str | None, tuple[Any, ...]], document: DocumentNode,
+                 operation: OperationDefinitionNode, root_type: GraphQLObjectType,
+                 coerced: VariableValues) -> Plan | None:
+        try:
+            plan: Plan | None = _Compiler(schema._schema, document, operation, coerced).plan(
+                root_type, [operation.selection_set])
+            _check_resolvers_on_top(plan)  # type: ignore[arg-type]
+        except Unsupported:
+            plan = None
+        if len(self._plans) > 1024:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    @property
+    def declined(self) -> int:
+        """How many distinct operations the fast path has declined (and remembered as declined)."""
+        return sum(plan is None for plan in self._plans.values())

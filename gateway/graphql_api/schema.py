@@ -10,8 +10,10 @@ import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.file_uploads import Upload
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from gateway.graphql_api import root_fields
+from gateway.graphql_api.root_fields import DEFAULT_PAGE_SIZE
+from gateway.graphql_api.selections import selected_below
 from gateway.graphql_api.types import (
     CreateCustomerInput,
     DeleteTargetPayload,
@@ -26,31 +28,11 @@ from gateway.graphql_api.types import (
     view,
 )
 from resolvers.domain.errors import BadUserInput, FieldError
-from resolvers.domain.models import EnrollItem, TargetFilter, TargetOrder
+from resolvers.domain.models import EnrollItem
 from resolvers.operations import targets
 from resolvers.operations.context import RequestContext
 
 Info = strawberry.Info[RequestContext, None]
-DEFAULT_PAGE_SIZE = 10
-
-
-def _included(selection: Selection) -> bool:
-    """strawberry's selections keep fields that @skip / @include leave out; honour those directives here."""
-    directives = selection.directives or {}
-    return not (directives.get("skip", {}).get("if") is True
-                or ("include" in directives and directives["include"].get("if") is not True))
-
-
-def _selects(selections: list[Selection], name: str) -> bool:
-    """Whether ``name`` is selected directly, or through fragments, among these selections."""
-    for selection in selections:
-        if not _included(selection):
-            continue
-        if isinstance(selection, SelectedField) and selection.name == name:
-            return True
-        if isinstance(selection, FragmentSpread | InlineFragment) and _selects(selection.selections, name):
-            return True
-    return False
 
 
 @strawberry.type(description="A campaign. Only its id is known without an upstream call.")
@@ -61,13 +43,8 @@ class Campaign:
                                   "cursor from this same list (same filter and sort).")
     async def targets(self, info: Info, filter: TargetFilterInput | None = None, sort: TargetSortInput | None = None,
                       first: int | None = DEFAULT_PAGE_SIZE, after: str | None = None) -> TargetConnection:
-        with_aggregations = any(_selects(f.selections, "aggregations") for f in info.selected_fields)
-        connection = await targets.list_targets(
-            info.context, self.id, filter.to_domain() if filter else TargetFilter(),
-            sort.to_domain() if sort else TargetOrder(), first=DEFAULT_PAGE_SIZE if first is None else first,
-            after=after,
-            with_aggregations=with_aggregations,
-        )
+        connection = await root_fields.campaign_targets(info.context, self.id, filter, sort, first, after,
+                                                        selected=selected_below(info))
         return view(TargetConnection, connection)
 
     @strawberry.field(description="A target by id, soft-deleted ones included; null when the campaign has none.")

@@ -112,6 +112,24 @@ def test_export_stops_fetching_when_the_client_stops_reading(stub: pb_grpc.Targe
     assert len(sandbox.app.request_log.snapshot()) < 10, "pages are fetched as the client reads, not all upfront"
 
 
+def test_a_reader_that_stops_reading_bounds_the_exports_read_ahead(stub: pb_grpc.TargetsServiceStub,
+                                                                    sandbox: SandboxHandle) -> None:
+    """The documented read-ahead: a client that reads one message and then stops (without cancelling) lets the
+    gateway fetch what flow control admits, about 50 pages of full targets, and no more: not the whole export."""
+    campaign = large_campaign(sandbox, 30_000, "slow")  # 150 pages
+    sandbox.app.request_log.clear()
+    stream = stub.ExportTargets(pb.ExportTargetsRequest(campaign_id=campaign), metadata=AUTH)
+    assert len(next(stream).targets) == 200
+    fetched, stable_since = 0, time.monotonic()
+    while time.monotonic() - stable_since < 1.0:  # until no page was fetched for a second (bounded by 150 pages)
+        time.sleep(0.1)
+        now = len(sandbox.app.request_log.snapshot())
+        if now != fetched:
+            fetched, stable_since = now, time.monotonic()
+    stream.cancel()
+    assert 2 <= fetched <= 90, f"{fetched} of 150 pages fetched for a reader that stopped after one message"
+
+
 def test_get_and_batch_get(stub: pb_grpc.TargetsServiceStub, sandbox: SandboxHandle) -> None:
     rows = rest_targets(sandbox, DEMO_CAMPAIGN_ID)
     wanted = [rows[3]["id"], rows[150]["id"]]

@@ -409,3 +409,47 @@ def test_json_posts_answered_directly_are_what_strawberry_sends(sandbox: Sandbox
     assert direct_answer.status_code == strawberry_answer.status_code, strawberry_answer.text
     assert direct_answer.headers == strawberry_answer.headers
     assert direct_answer.content == strawberry_answer.content
+
+
+def test_an_operation_the_fast_path_declines_is_remembered_not_compiled_again(sandbox: Sandbox,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.graphql_api import fast_path
+
+    compiled: list[str] = []
+    original = fast_path._Compiler.plan
+
+    def counting(self: Any, object_type: Any, selection_sets: Any) -> Any:
+        compiled.append(object_type.name)
+        return original(self, object_type, selection_sets)
+
+    monkeypatch.setattr(fast_path._Compiler, "plan", counting)
+    path = FastPath()
+
+    async def twice(query: str) -> list[Any]:
+        client = UpstreamClient("http://sandbox", transport=httpx.ASGITransport(app=sandbox))
+        ctx = RequestContext(client, Caller(api_key=DEMO_API_KEY))
+        results = [await path.execute(query, None, None, ctx) for _ in range(2)]
+        await client.aclose()
+        return results
+
+    declined = '{ __schema { queryType { name } } campaign(id: "%s") { id } }' % DEMO_CAMPAIGN_ID
+    assert asyncio.run(twice(declined)) == [None, None]
+    assert (path.declined, len(compiled)) == (1, 1)
+    taken = '{ campaign(id: "%s") { id } }' % DEMO_CAMPAIGN_ID
+    assert all(r is not None for r in asyncio.run(twice(taken)))
+    assert (path.declined, compiled.count("Query")) == (1, 2)
+
+
+def test_fast_path_resolvers_are_the_schemas_resolver_fields_and_plain_fields_have_none() -> None:
+    from gateway.graphql_api.fast_path import RESOLVERS, _has_resolver
+
+    gql = schema._schema
+    for type_name, field_name in RESOLVERS:
+        object_type = gql.type_map[type_name]
+        assert isinstance(object_type, GraphQLObjectType)
+        assert _has_resolver(object_type.fields[field_name]), f"{type_name}.{field_name} is a plain field"
+    # the types below the resolver fields, which the compiled plans read by attribute, have no resolvers at all
+    for name in ("Target", "Customer", "AiAnalysis", "CallAnalysis", "CampaignAnalysis", "TargetConnection"):
+        object_type = gql.type_map[name]
+        assert isinstance(object_type, GraphQLObjectType)
+        assert not any(_has_resolver(f) for f in object_type.fields.values()), name

@@ -106,8 +106,11 @@ class TargetsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExportTargets(self, request, context):
-        """Streams every target matching the filter, a page per message, fetching upstream pages only as the
-        client reads. Returns INVALID_ARGUMENT for a malformed id; NOT_FOUND for an unknown campaign.
+        """Streams every target matching the filter, a page (200 targets) per message. The next upstream page is
+        fetched once the previous message was handed to the transport, so a client that stops reading stops the
+        export after a read-ahead bounded by HTTP/2 flow control (the window the client grants plus both sockets'
+        buffers: about 2.5 to 3 MB on loopback, some 50 pages of full targets), not by the export's size.
+        Returns INVALID_ARGUMENT for a malformed id; NOT_FOUND for an unknown campaign.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
