@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -249,6 +249,32 @@ def test_odd_upstream_values_answer_identically(row: dict[str, Any]) -> None:
         assert error["path"][-1] in ("emailSent", "callsMade") and expected["data"] == "null"
     else:
         assert expected["errors"] == []
+
+
+SPELLINGS = {"upper": str.upper, "braces": lambda t: "{%s}" % t, "urn": lambda t: "urn:uuid:" + t,
+             "no-hyphens": lambda t: t.replace("-", "")}
+
+
+@pytest.mark.parametrize("spell", SPELLINGS.values(), ids=SPELLINGS.keys())
+def test_lookups_find_ids_however_the_upstream_spells_them_on_both_executors(spell: Callable[[str], str]) -> None:
+    """``target``, ``targetsByIds`` and a listed lookup, over a page whose first row spells its id oddly: both
+    executors find it (by the canonical id), print the canonical id, and make the same upstream calls."""
+    canonical = upstream_rows.TYPICAL["id"]
+    other = {**upstream_rows.TYPICAL, "id": "0b9a1ee4-5c5e-4f43-a1f4-1d0f1c5b2a77"}
+    app = _page_app([{**upstream_rows.TYPICAL, "id": spell(canonical)}, other])
+    query = """query($c: UUID!, $t: UUID!, $o: UUID!) { campaign(id: $c) {
+        target(id: $t) { id stage } targetsByIds(ids: [$o, $t]) { id } } }"""
+    expected, actual = run_both(app, query, {"c": upstream_rows.CAMPAIGN, "t": canonical, "o": other["id"]})
+    assert actual == expected
+    assert json.loads(expected["data"]) == {"campaign": {"target": {"id": canonical, "stage": "converted"},
+                                                         "targetsByIds": [{"id": other["id"]}, {"id": canonical}]}}
+
+
+def test_an_id_that_is_no_uuid_is_refused_alike_by_both_executors() -> None:
+    app = _page_app([{**upstream_rows.TYPICAL, "id": "not-a-uuid"}])
+    expected, actual = run_both(app, '{ campaign(id: "%s") { targets { nodes { id } } } }' % upstream_rows.CAMPAIGN)
+    assert actual == expected
+    assert [e["extensions"]["code"] for e in expected["errors"]] == ["UPSTREAM_UNAVAILABLE"]
 
 
 def _target_app(row: dict[str, Any]) -> Any:

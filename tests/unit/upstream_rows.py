@@ -44,4 +44,6 @@ ODD: list[dict[str, Any]] = [
     {**TYPICAL, "email_sent": 2**40}, {**TYPICAL, "calls_made": -(2**31) - 1},
     {key: value for key, value in TYPICAL.items()
      if key in ("id", "campaign_id", "customer_id", "stage", "created_at", "updated_at")},
+    {**TYPICAL, "id": "{54B04D90-994D-4F80-8800-7EA23E70795A}", "campaign_id": "urn:uuid:" + CAMPAIGN,
+     "customer": {**TYPICAL["customer"], "id": "urn:uuid:170BB60D-4ADD-42D5-8F09-1BE6D0C5811B"}},
 ]
