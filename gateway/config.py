@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ENV_PREFIX = "UMANIZE_"
 
 
 def env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(ENV_PREFIX + name, default)
+
+
+@dataclass(frozen=True)
+class OperationLimits:
+    """What one operation may ask for (graphql_api/limits.py checks them); the defaults are the CLI's (README,
+    Limits). ``max_upstream_calls`` applies to gRPC calls too."""
+
+    max_tokens: int = 5000
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_root_fields: int = 10
+    max_upstream_calls: int = 30
+    max_result_objects: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -29,3 +42,5 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     service_api_key: str | None = None
     sandbox_db: str = ".sandbox/demo.db"
+    operation_limits: OperationLimits = field(default_factory=OperationLimits)
+    introspection: bool = True

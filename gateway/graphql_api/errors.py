@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, ValuesOfCorrectTypeRule
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from resolvers.domain.errors import BadUserInput, ErrorCode, GatewayError, RateLimited
+from resolvers.domain.errors import BadUserInput, ErrorCode, GatewayError, OperationLimitExceeded, RateLimited
+
+if TYPE_CHECKING:
+    from gateway.graphql_api.documents import DocumentCache
 
 logger = logging.getLogger("gateway.graphql")
 
@@ -19,6 +21,9 @@ INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = ErrorCode.BAD_USER_INPUT.value
+
+
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def _tag(errors: list[GraphQLError] | None, code: str) -> None:
@@ -37,16 +42,9 @@ class InputValueRule(ValuesOfCorrectTypeRule):
         super().report_error(error)
 
 
-class ErrorPhases(SchemaExtension):
-    """Codes the errors of validation by their phase (the literal value rule swapped for InputValueRule). Parse
-    errors are known by their type (GraphQLSyntaxError); what is left before execution is variable coercion."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        context.validation_rules = tuple(InputValueRule if rule is ValuesOfCorrectTypeRule else rule
-                                         for rule in context.validation_rules)
-        yield
-        _tag(context.pre_execution_errors, VALIDATION_FAILED)
+def tag_phase(validation_errors: list[GraphQLError]) -> None:
+    """Code validation errors as such, unless their rule set a more precise code (InputValueRule, the limits)."""
+    _tag(validation_errors, VALIDATION_FAILED)
 
 
 def log_unexpected(errors: list[GraphQLError], request_id: str | None) -> None:
@@ -58,9 +56,12 @@ def log_unexpected(errors: list[GraphQLError], request_id: str | None) -> None:
                          exc_info=error.original_error or error)
 
 
-def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
-    """The JSON of one error, with a code in ``extensions`` and no internals of unexpected failures."""
+def format_error(error: GraphQLError, request_id: str | None, *, hide_suggestions: bool = False) -> dict[str, Any]:
+    """The JSON of one error, with a code in ``extensions`` and no internals of unexpected failures;
+    ``hide_suggestions`` (introspection off) cuts graphql-core's "Did you mean ..." from messages."""
     formatted: dict[str, Any] = dict(error.formatted)
+    if hide_suggestions:
+        formatted["message"] = _SUGGESTION.sub("", formatted["message"])
     original = error.original_error
     extensions: dict[str, Any] = dict(formatted.get("extensions") or {})
     if isinstance(original, GatewayError):
@@ -72,6 +73,8 @@ def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
             extensions["fieldErrors"] = [e.as_json() for e in original.field_errors]
         if isinstance(original, RateLimited) and original.retry_after is not None:
             extensions["retryAfter"] = original.retry_after
+        if isinstance(original, OperationLimitExceeded):
+            extensions.update(original.details())
     elif isinstance(error, GraphQLSyntaxError):
         extensions["code"] = PARSE_FAILED
     elif error.path is None:
@@ -86,7 +89,10 @@ def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs only unexpected errors (with traceback); expected gateway errors are the client's business."""
+    """Logs only unexpected errors (with traceback); expected gateway errors are the client's business. Carries
+    the document cache both executors parse and validate with (graphql_api/documents.py)."""
+
+    documents: DocumentCache
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         caller = getattr(execution_context.context, "caller", None) if execution_context else None

@@ -22,7 +22,6 @@ import asyncio
 import keyword
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from math import isfinite
 from typing import Any, cast
 
@@ -44,15 +43,15 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     located_error,
-    parse,
-    validate,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path
 from strawberry.types import ExecutionResult
 
 from gateway.graphql_api import root_fields, types
-from gateway.graphql_api.errors import log_unexpected
+from gateway.graphql_api.documents import BoundedCache, DocumentCache
+from gateway.graphql_api.errors import GatewaySchema, log_unexpected
+from gateway.graphql_api.limits import check_budget, estimate
 from gateway.graphql_api.schema import Campaign, schema
 from gateway.graphql_api.selections import CONDITIONS, collect, selected_names
 from resolvers.domain.codegen import FunctionSource
@@ -498,54 +497,60 @@ def _check_resolvers_on_top(plan: Plan, below_plain_data: bool = False) -> None:
                                         and node.parent_type not in ROOT_TYPES)
 
 
-@lru_cache(maxsize=512)
-def _parsed(query: str) -> tuple[DocumentNode, bool]:
-    document = parse(query)
-    return document, not validate(schema._schema, document)
+PlanKey = tuple[str, str | None, tuple[Any, ...]]
 
 
 class FastPath:
-    """Runs eligible queries on compiled plans; ``None`` means: use the standard executor."""
+    """Runs eligible queries on compiled plans; ``None`` means: use the standard executor.
 
-    def __init__(self) -> None:
-        # None: declined (the standard executor runs it), remembered so that it is not compiled again
-        self._plans: dict[tuple[str, str | None, tuple[Any, ...]], Plan | None] = {}
+    Documents come from the schema's DocumentCache (parsed and validated as strawberry's executor does, limits
+    included). Plans are kept by document, operation and boolean variables, bounded in bytes like documents;
+    None marks an operation declined, so that it is not compiled again."""
+
+    def __init__(self, gateway_schema: GatewaySchema | None = None, *, max_plan_bytes: int = 32 * 1024 * 1024) -> None:
+        self.schema = gateway_schema or schema
+        self.documents: DocumentCache = self.schema.documents
+        self._plans: BoundedCache[Plan | None] = BoundedCache(max_plan_bytes)
 
     async def execute(self, query: str, operation_name: str | None, variables: dict[str, Any] | None,
                       ctx: RequestContext, *, mutations: bool = False) -> ExecutionResult | None:
         """The operation's result, or None for the standard executor. ``mutations``: whether the request may run
         one (False over GET, where the standard executor refuses them)."""
         try:
-            document, valid = _parsed(query)
+            prepared = self.documents.prepare(query)
         except GraphQLError:
             return None
-        if not valid:
+        if prepared.errors:
             return None
+        document = prepared.document
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
         if len(chosen) != 1:
             return None
         operation = chosen[0]
         if operation.operation is OperationType.QUERY:
-            root_type = schema._schema.query_type
+            root_type = self.schema._schema.query_type
         elif operation.operation is OperationType.MUTATION and mutations:
-            root_type = schema._schema.mutation_type
+            root_type = self.schema._schema.mutation_type
         else:
             return None
         if root_type is None:
             return None
-        coerced = get_variable_values(schema._schema, operation.variable_definitions or (), variables or {})
+        coerced = get_variable_values(self.schema._schema, operation.variable_definitions or (), variables or {})
         if not isinstance(coerced, VariableValues):
             return None
         directive_key = tuple(sorted((k, repr(v)) for k, v in coerced.coerced.items()
                                      if isinstance(v, bool)))
-        key = (query, operation_name, directive_key)
-        try:
-            plan = self._plans[key]
-        except KeyError:
-            plan = self._compile(key, document, operation, root_type, coerced)
+        key = repr((query, operation_name, directive_key))
+        plan = self._plans.get(key, _UNCOMPILED)
+        if plan is _UNCOMPILED:
+            plan = self._compile(key, prepared.size, document, operation, root_type, coerced)
         if plan is None:
             return None
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        over_budget = check_budget(estimate(fragments, operation, coerced.coerced), self.documents.limits)
+        if over_budget is not None:
+            return ExecutionResult(data=None, errors=[over_budget])
         execution = _Execution(ctx, coerced)
         try:
             data: dict[str, Any] | None = await execution.object(
@@ -556,21 +561,21 @@ class FastPath:
             log_unexpected(execution.errors, ctx.caller.request_id)
         return ExecutionResult(data=data, errors=execution.errors or None)
 
-    def _compile(self, key: tuple[str, str | None, tuple[Any, ...]], document: DocumentNode,
-                 operation: OperationDefinitionNode, root_type: GraphQLObjectType,
-                 coerced: VariableValues) -> Plan | None:
+    def _compile(self, key: str, size: int, document: DocumentNode, operation: OperationDefinitionNode,
+                 root_type: GraphQLObjectType, coerced: VariableValues) -> Plan | None:
         try:
-            plan: Plan | None = _Compiler(schema._schema, document, operation, coerced).plan(
+            plan: Plan | None = _Compiler(self.schema._schema, document, operation, coerced).plan(
                 root_type, [operation.selection_set])
             _check_resolvers_on_top(plan)  # type: ignore[arg-type]
         except Unsupported:
             plan = None
-        if len(self._plans) > 1024:
-            self._plans.clear()
-        self._plans[key] = plan
+        self._plans.put(key, plan, size)  # a plan holds about what its document does
         return plan
 
     @property
     def declined(self) -> int:
         """How many distinct operations the fast path has declined (and remembered as declined)."""
         return sum(plan is None for plan in self._plans.values())
+
+
+_UNCOMPILED: Any = object()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
 import strawberry
 from starlette.datastructures import UploadFile
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.file_uploads import Upload
 
+from gateway.config import OperationLimits
 from gateway.graphql_api import root_fields
+from gateway.graphql_api.documents import DocumentCache, DocumentExtension
+from gateway.graphql_api.errors import GatewaySchema
 from gateway.graphql_api.root_fields import DEFAULT_PAGE_SIZE
 from gateway.graphql_api.selections import selected_below
 from gateway.graphql_api.types import (
@@ -118,15 +118,12 @@ class Mutation:
         return view(ImportTargetsPayload, result)
 
 
-def build_schema(**kwargs: Any) -> strawberry.Schema:
-    from gateway.graphql_api.errors import ErrorPhases, GatewaySchema
-
-    # Parsing and validating a document costs about as much as executing a 50-target page; clients repeat
-    # their documents, so both results are kept (bounded LRU). ErrorPhases comes first: it sets the validation
-    # rules the cache validates with.
-    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        ErrorPhases, lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)]
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions, **kwargs)
+def build_schema(limits: OperationLimits | None = None, *, introspection: bool = True) -> GatewaySchema:
+    """The schema with its document cache: parsing and validation shared with the fast path, under ``limits``."""
+    schema: GatewaySchema = GatewaySchema(query=Query, mutation=Mutation,
+                                          extensions=[lambda: DocumentExtension(schema.documents)])
+    schema.documents = DocumentCache(schema._schema, limits or OperationLimits(), introspection=introspection)
+    return schema
 
 
 schema = build_schema()

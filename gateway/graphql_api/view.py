@@ -15,7 +15,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
-from gateway.graphql_api.schema import schema
+from gateway.graphql_api.schema import build_schema
 from gateway.runtime import GatewayRuntime
 from resolvers.operations.context import RequestContext
 
@@ -64,9 +64,11 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
     """strawberry's ASGI GraphQL app with the gateway's context and error reporting."""
 
     def __init__(self, runtime: GatewayRuntime, *, fast_path: bool = True, direct_json: bool = True) -> None:
-        super().__init__(schema, multipart_uploads_enabled=True, allow_queries_via_get=True)
+        settings = runtime.settings
+        self.gateway_schema = build_schema(settings.operation_limits, introspection=settings.introspection)
+        super().__init__(self.gateway_schema, multipart_uploads_enabled=True, allow_queries_via_get=True)
         self.runtime = runtime
-        self.fast_path = FastPath() if fast_path else None
+        self.fast_path = FastPath(self.gateway_schema) if fast_path else None
         self.direct_json = direct_json
 
     async def execute_operation(self, request: Any, request_adapter: Any, request_data: Any, context: Any,

@@ -14,6 +14,7 @@ from resolvers.domain.errors import (
     Forbidden,
     GatewayError,
     NotFound,
+    OperationLimitExceeded,
     RateLimited,
     Unauthenticated,
     UpstreamTimeout,
@@ -30,6 +31,7 @@ STATUS_CODES: dict[type[GatewayError], grpc.StatusCode] = {
     NotFound: grpc.StatusCode.NOT_FOUND,
     Conflict: grpc.StatusCode.ABORTED,
     RateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    OperationLimitExceeded: grpc.StatusCode.RESOURCE_EXHAUSTED,
     UpstreamUnavailable: grpc.StatusCode.UNAVAILABLE,
     UpstreamTimeout: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
@@ -61,6 +63,8 @@ def rich_status(error: GatewayError, request_id: str, input_field: str) -> grpc.
     metadata = {"request_id": request_id}
     if error.upstream_status is not None:
         metadata["upstream_status"] = str(error.upstream_status)
+    if isinstance(error, OperationLimitExceeded):
+        metadata.update({key: str(value) for key, value in error.details().items()})
     details = [_pack(error_details_pb2.ErrorInfo(reason=error.code.value, domain=ERROR_DOMAIN, metadata=metadata))]
     if isinstance(error, BadUserInput):
         violations = [

@@ -7,6 +7,7 @@ GatewayError
  ├── NotFound              unknown campaign or target (upstream 404)
  ├── Conflict              upstream 409
  ├── RateLimited           upstream 429, with retry_after seconds when the upstream said
+ ├── OperationLimitExceeded  the operation asks for more than a limit allows (refused before or while running)
  ├── UpstreamUnavailable   upstream 5xx, connection failures, unparseable bodies
  └── UpstreamTimeout       the upstream did not answer in time
 
@@ -29,6 +30,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
     UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
+    OPERATION_LIMIT_EXCEEDED = "OPERATION_LIMIT_EXCEEDED"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,22 @@ class RateLimited(GatewayError):
                  upstream_status: int | None = None) -> None:
         super().__init__(message, upstream_status=upstream_status)
         self.retry_after = retry_after
+
+
+class OperationLimitExceeded(GatewayError):
+    """``limit`` names what was exceeded (depth, aliases, rootFields, tokens, upstreamCalls, resultObjects,
+    requestBytes, uploadBytes, batchSize); ``actual`` is what the request asked for, or used so far."""
+
+    code = ErrorCode.OPERATION_LIMIT_EXCEEDED
+
+    def __init__(self, limit: str, maximum: int, actual: int) -> None:
+        super().__init__(f"The operation exceeds the {limit} limit ({actual} > {maximum})")
+        self.limit = limit
+        self.maximum = maximum
+        self.actual = actual
+
+    def details(self) -> dict[str, Any]:
+        return {"limit": self.limit, "max": self.maximum, "actual": self.actual}
 
 
 class UpstreamUnavailable(GatewayError):

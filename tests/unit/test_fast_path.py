@@ -19,9 +19,10 @@ import httpx
 import pytest
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 
+from gateway.config import OperationLimits
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
-from gateway.graphql_api.schema import schema
+from gateway.graphql_api.schema import build_schema, schema
 from resolvers.domain.kinds import is_canonical_datetime
 from resolvers.operations.context import RequestContext
 from resolvers.upstream import Caller, UpstreamClient
@@ -29,6 +30,10 @@ from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox, Store,
 from sandbox.seed import DEMO_CAMPAIGNS, demo_target_id
 from tests.unit import upstream_rows
 
+# Generated variants nest and alias beyond the default operation limits: the executors are compared without them
+# (tests/e2e/test_limits.py holds the limits on both).
+UNLIMITED = build_schema(OperationLimits(max_tokens=100_000, max_depth=100, max_aliases=10_000, max_root_fields=1000,
+                                         max_upstream_calls=10_000, max_result_objects=10**9))
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 OTHER_CAMPAIGN = DEMO_CAMPAIGNS[1].id
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -57,7 +62,7 @@ def run_both(app: Sandbox, query: str, variables: dict[str, Any] | None = None,
     async def standard() -> tuple[dict[str, Any], list[str]]:
         transport = Counting(app)
         client = UpstreamClient("http://sandbox", transport=transport)
-        result = await schema.execute(query, variable_values=variables, operation_name=operation_name,
+        result = await UNLIMITED.execute(query, variable_values=variables, operation_name=operation_name,
                                       context_value=RequestContext(client, Caller(api_key=DEMO_API_KEY)))
         await client.aclose()
         return _response(result), transport.calls
@@ -65,8 +70,9 @@ def run_both(app: Sandbox, query: str, variables: dict[str, Any] | None = None,
     async def fast() -> tuple[dict[str, Any], list[str]]:
         transport = Counting(app)
         client = UpstreamClient("http://sandbox", transport=transport)
-        result = await FastPath().execute(query, operation_name, variables,
-                                          RequestContext(client, Caller(api_key=DEMO_API_KEY)), mutations=True)
+        result = await FastPath(UNLIMITED).execute(query, operation_name, variables,
+                                                   RequestContext(client, Caller(api_key=DEMO_API_KEY)),
+                                                   mutations=True)
         await client.aclose()
         assert result is not None, "the fast path should take this operation"
         return _response(result), transport.calls

@@ -41,10 +41,16 @@ def error_classes() -> list[type[errors.GatewayError]]:
             if isinstance(c, type) and issubclass(c, errors.GatewayError) and c is not errors.GatewayError]
 
 
+def instance(cls: type[errors.GatewayError]) -> errors.GatewayError:
+    if cls is errors.OperationLimitExceeded:
+        return errors.OperationLimitExceeded("depth", 10, 11)
+    return cls("x")
+
+
 @pytest.mark.parametrize("cls", error_classes(), ids=lambda c: c.__name__)
 def test_every_error_class_has_a_grpc_status(cls: type[errors.GatewayError]) -> None:
     assert cls in STATUS_CODES
-    assert status_code(cls("x")) == STATUS_CODES[cls]
+    assert status_code(instance(cls)) == STATUS_CODES[cls]
 
 
 def test_subclasses_inherit_their_parents_status() -> None:
@@ -91,7 +97,7 @@ def test_an_invalid_argument_without_field_errors_gets_one_violation_on_the_inpu
 
 @pytest.mark.parametrize("cls", error_classes(), ids=lambda c: c.__name__)
 def test_every_invalid_argument_carries_a_bad_request(cls: type[errors.GatewayError]) -> None:
-    status = rich_status(cls("x"), "req", "target_id")
+    status = rich_status(instance(cls), "req", "target_id")
     _, violations = _details(status)
     assert (violations is not None) == (status.code == grpc.StatusCode.INVALID_ARGUMENT)
 

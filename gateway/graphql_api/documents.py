@@ -1,0 +1,173 @@
+"""Parsed and validated GraphQL documents, shared by both executors and bounded in bytes.
+
+Parsing and validating a document costs about as much as executing a 50-target page, and clients repeat their
+documents, so both results are kept by the document's text. The cache is bounded by an estimate of the memory
+its entries hold (the text plus a per-token allowance for the syntax tree), not by a count of entries, and only
+documents within the operation limits enter it: a stream of distinct, large documents costs bounded memory.
+strawberry's executor reads it through ``DocumentExtension``; the fast path calls it directly.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    NoSchemaIntrospectionCustomRule,
+    TokenKind,
+    ValuesOfCorrectTypeRule,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.language import Lexer, Source
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from gateway.config import OperationLimits
+from gateway.graphql_api.errors import InputValueRule, tag_phase
+from gateway.graphql_api.limits import (
+    check_budget,
+    estimate,
+    is_limit_error,
+    limit_error,
+    shape_rule,
+)
+
+V = TypeVar("V")
+D = TypeVar("D")
+SYNTAX_TREE_BYTES_PER_TOKEN = 256  # measured order of magnitude of graphql-core's AST per token
+
+
+class BoundedCache(Generic[V]):
+    """A least-recently-used map bounded by the total of its entries' declared sizes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[str, tuple[V, int]] = OrderedDict()
+
+    def get(self, key: str, default: D) -> V | D:
+        entry = self._entries.get(key)
+        if entry is None:
+            return default
+        self._entries.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: str, value: V, size: int) -> None:
+        if size > self.max_bytes // 4:  # one entry never takes most of the cache
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+        self._entries[key] = (value, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            _, (_, evicted) = self._entries.popitem(last=False)
+            self.bytes -= evicted
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def values(self) -> Iterator[V]:
+        return (value for value, _ in self._entries.values())
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed document and its validation errors (empty when valid)."""
+
+    document: DocumentNode
+    errors: tuple[GraphQLError, ...]
+    size: int  # what it is estimated to hold in memory
+
+
+def _exceeds_tokens(query: str, max_tokens: int) -> bool:
+    """Whether the text has more than ``max_tokens`` tokens (comments included, as graphql-core counts them);
+    asked only after a parse failed, to tell the token limit from a syntax error by what the text is."""
+    lexer = Lexer(Source(query))
+    count = 0
+    try:
+        while lexer.advance().kind != TokenKind.EOF:
+            count += 1
+            if count > max_tokens:
+                return True
+    except GraphQLSyntaxError:
+        return False
+    return False
+
+
+class DocumentCache:
+    """Documents by text: parsed with the token limit, validated with the gateway's rules, kept within bytes."""
+
+    def __init__(self, schema: GraphQLSchema, limits: OperationLimits, *, max_bytes: int = 32 * 1024 * 1024,
+                 introspection: bool = True) -> None:
+        self.schema = schema
+        self.limits = limits
+        self.introspection = introspection
+        self.rules = (
+            *(InputValueRule if rule is ValuesOfCorrectTypeRule else rule for rule in specified_rules),
+            MaybeNullValidationRule, OneOfInputValidationRule, shape_rule(limits),
+            *(() if introspection else (NoSchemaIntrospectionCustomRule,)),
+        )
+        self.cache: BoundedCache[Prepared] = BoundedCache(max_bytes)
+
+    def prepare(self, query: str) -> Prepared:
+        """The document and its validation errors; GraphQLError when it does not parse or has too many tokens."""
+        prepared = self.cache.get(query, None)
+        if prepared is not None:
+            return prepared
+        try:
+            document = parse(query, max_tokens=self.limits.max_tokens)
+        except GraphQLSyntaxError:
+            if _exceeds_tokens(query, self.limits.max_tokens):
+                raise limit_error("tokens", self.limits.max_tokens, self.limits.max_tokens + 1) from None
+            raise
+        errors = validate(self.schema, document, self.rules, hide_suggestions=not self.introspection)
+        tag_phase(errors)
+        size = len(query) + SYNTAX_TREE_BYTES_PER_TOKEN * int(getattr(document, "token_count", len(query) // 4))
+        prepared = Prepared(document, tuple(errors), size)
+        if not any(is_limit_error(e) for e in errors):
+            self.cache.put(query, prepared, size)
+        return prepared
+
+
+class DocumentExtension(SchemaExtension):
+    """strawberry's parse and validation steps, answered from the shared DocumentCache."""
+
+    def __init__(self, documents: DocumentCache) -> None:
+        super().__init__()
+        self.documents = documents
+        self.prepared: Prepared | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            self.prepared = self.documents.prepare(context.query)
+            context.graphql_document = self.prepared.document
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        """The cached errors (a copy: a request may add to its list, never to the cached one); for a valid
+        document, the budget estimated from the document and the request's variables."""
+        context = self.execution_context
+        if self.prepared is not None:
+            errors = list(self.prepared.errors)
+            operation = get_operation_ast(self.prepared.document, context.operation_name)
+            if not errors and operation is not None:
+                document = self.prepared.document
+                fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+                over_budget = check_budget(estimate(fragments, operation, context.variables or {}),
+                                           self.documents.limits)
+                errors += [over_budget] if over_budget is not None else []
+            context.pre_execution_errors = errors
+        yield
