@@ -40,6 +40,11 @@ class Settings:
     share_reads: bool = True  # identical upstream reads in flight at once share one call (shared_reads.py)
     fast_path: bool = True  # GraphQL operations over plain data run on compiled plans (graphql_api/fast_path.py)
     max_upload_bytes: int = 50 * 1024 * 1024
+    max_request_bytes: int = 1024 * 1024  # JSON bodies and GET query strings
+    client_body_timeout: float = 30.0  # seconds for a whole request body to arrive
+    max_connections: int = 1024  # HTTP connections served at once; past it, 503
+    cors_origins: tuple[str, ...] = ()
+    expose_upstream_errors: bool = False  # pass the upstream's error text to clients (trusted deployments only)
     service_api_key: str | None = None
     sandbox_db: str = ".sandbox/demo.db"
     operation_limits: OperationLimits = field(default_factory=OperationLimits)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from gateway.config import Settings
 from resolvers.operations.context import RequestContext, ResolverSettings
 from resolvers.upstream import Caller, UpstreamClient
+from resolvers.upstream.ledger import CallLedger
 
 
 class GatewayRuntime:
@@ -32,7 +33,8 @@ class GatewayRuntime:
         authorization, api_key = headers.get("authorization"), headers.get("x-api-key")
         if not authorization and not api_key and self.settings.service_api_key:
             api_key = self.settings.service_api_key
-        return Caller(authorization=authorization, api_key=api_key, request_id=request_id)
+        return Caller(authorization=authorization, api_key=api_key, request_id=request_id,
+                      ledger=CallLedger(limit=self.settings.operation_limits.max_upstream_calls))
 
     def context(self, caller: Caller, *, deadline: float | None = None) -> RequestContext:
         return RequestContext(self.upstream, caller, self.resolver_settings, deadline=deadline)

@@ -1,22 +1,32 @@
-"""The GraphQL HTTP endpoint: per-request context, error formatting, CSRF and size guards for uploads."""
+"""The GraphQL HTTP endpoint: body limits, the fast JSON lane, per-request context, error formatting, CSRF guard."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
+from gateway.graphql_api.request_body import (
+    BodyTimeout,
+    BodyTooLarge,
+    ClientGone,
+    TrackedSend,
+    bounded,
+    no_body,
+    read_body,
+    replay,
+)
 from gateway.graphql_api.schema import build_schema
 from gateway.runtime import GatewayRuntime
+from resolvers.domain.errors import ErrorCode
 from resolvers.operations.context import RequestContext
 
 # Headers that a browser cannot send cross-site without a CORS preflight (as Apollo Server accepts).
@@ -25,39 +35,29 @@ PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "gra
 MULTIPART_ENVELOPE_BYTES = 1024 * 1024
 
 
-def _error_response(status: int, message: str, code: str) -> Response:
-    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
-    return Response(json.dumps(body), status_code=status, media_type="application/json")
+# Per-caller data: a shared cache must never hand one caller's answer to another, and a browser revalidates.
+GET_CACHE_HEADERS = [(b"cache-control", b"private, no-cache"), (b"vary", b"Authorization, X-API-Key")]
+JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The request body, or None when the client disconnected first."""
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+def _error_response(status: int, message: str, code: str, **extensions: Any) -> Response:
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """``receive`` for an app after the body was read here: the body once, then the original channel."""
-    sent = False
-
-    async def replaying() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return dict(await receive())
-
-    return replaying
+def _too_large(limit: str, maximum: int, actual: int | None) -> Response:
+    details = {"limit": limit, "max": maximum, **({"actual": actual} if actual is not None else {})}
+    return _error_response(413, f"The request exceeds the {limit} limit of {maximum} bytes",
+                           ErrorCode.OPERATION_LIMIT_EXCEEDED.value, **details)
 
 
-async def _no_body() -> dict[str, Any]:
-    return {"type": "http.request", "body": b"", "more_body": False}
+def _with_get_cache_headers(send: Send) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *GET_CACHE_HEADERS]
+        await send(message)
+
+    return sending
 
 
 class GatewayGraphQL(GraphQL[RequestContext, None]):
@@ -86,35 +86,76 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                                                sub_response)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            content_type = headers.get("content-type", "")
-            if content_type.startswith("multipart/form-data"):
-                rejection = self._check_upload(headers)
-                if rejection is not None:
-                    await rejection(scope, receive, send)
+        """The HTTP edge: size and time limits before anything is parsed, then the fast JSON lane or strawberry."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        settings = self.runtime.settings
+        if scope["method"] == "GET":
+            length = len(scope.get("query_string", b""))
+            if length > settings.max_request_bytes:
+                await _too_large("requestBytes", settings.max_request_bytes, length)(scope, receive, send)
+                return
+            await super().__call__(scope, receive, _with_get_cache_headers(send))
+            return
+        if scope["method"] != "POST":
+            await super().__call__(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        # matched as strawberry matches it, so both lanes answer alike
+        content_type = headers.get("content-type", "").split(";")[0].strip()
+        if content_type == "multipart/form-data":
+            rejection = self._check_upload(headers)
+            if rejection is not None:
+                await rejection(scope, receive, send)
+                return
+            limit, name = settings.max_upload_bytes + MULTIPART_ENVELOPE_BYTES, "uploadBytes"
+        else:
+            limit, name = settings.max_request_bytes, "requestBytes"
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(name, limit, int(declared))(scope, receive, send)
+            return
+        tracked = TrackedSend(send)
+        receive = bounded(receive, limit, settings.client_body_timeout)
+        try:
+            if content_type in JSON_TYPES:
+                body = await read_body(receive)
+                if await self._answer_json(scope, body, tracked):
                     return
-            elif self.direct_json and self.fast_path is not None \
-                    and content_type.split(";")[0].strip() == "application/json":
-                body = await _read_body(receive)
-                if body is None:  # the client went away before its request was complete
-                    return
-                if await self._answer_on_fast_path(scope, body, send):
-                    return
-                receive = _replay(body, receive)
-        await super().__call__(scope, receive, send)
+                receive = replay(body, receive)
+            await super().__call__(scope, receive, tracked)
+        except BodyTooLarge as error:
+            if not tracked.started:
+                await _too_large(name, error.limit, None)(scope, no_body, send)
+        except BodyTimeout:
+            if not tracked.started:
+                await _error_response(408, "The request body did not arrive in time", "REQUEST_TIMEOUT")(
+                    scope, no_body, send)
+        except ClientGone:
+            return
 
-    async def _answer_on_fast_path(self, scope: Scope, body: bytes, send: Send) -> bool:
+    async def _answer_json(self, scope: Scope, body: bytes, send: Send) -> bool:
+        """Answers a JSON body that is not a GraphQL request object (400, never 500), and a plain request the fast
+        path takes; False leaves the rest to strawberry, body replayed."""
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return False  # strawberry's own answer: 400, the body is not JSON
+        if not isinstance(payload, dict):
+            await _error_response(400, "The request body must be a JSON object (a GraphQL request)",
+                                  ErrorCode.BAD_USER_INPUT.value)(scope, no_body, send)
+            return True
+        return self.direct_json and self.fast_path is not None and await self._answer_on_fast_path(
+            scope, payload, send)
+
+    async def _answer_on_fast_path(self, scope: Scope, payload: dict[str, Any], send: Send) -> bool:
         """A plain JSON POST of one query the fast path takes, answered without strawberry's HTTP layer (request
         parsing, sub-response, content negotiation: ~10% of a list page's CPU). The response is the one that
         layer would send; False leaves everything else (batches, other mutations, odd bodies) to it, body
         replayed."""
         assert self.fast_path is not None
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return False
-        if not isinstance(payload, dict) or payload.keys() - {"query", "variables", "operationName", "extensions"}:
+        if payload.keys() - {"query", "variables", "operationName", "extensions"}:
             return False
         query, variables, operation_name = payload.get("query"), payload.get("variables"), payload.get("operationName")
         if (not isinstance(query, str) or not isinstance(variables, dict | None)
@@ -126,7 +167,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         if result is None:
             return False
         response_data = await self.process_result(request, result)
-        await Response(self.encode_json(response_data), media_type="application/json")(scope, _no_body, send)
+        await Response(self.encode_json(response_data), media_type="application/json")(scope, no_body, send)
         return True
 
     def _check_upload(self, headers: dict[str, str]) -> Response | None:
@@ -134,11 +175,6 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             return _error_response(
                 400, "Multipart requests must carry an Apollo-Require-Preflight (or GraphQL-Preflight) header, "
                      "so a browser cannot send them cross-site", "BAD_USER_INPUT")
-        limit = self.runtime.resolver_settings.max_upload_bytes + MULTIPART_ENVELOPE_BYTES
-        length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > limit:
-            return _error_response(413, f"Upload larger than {self.runtime.resolver_settings.max_upload_bytes} bytes",
-                                   "BAD_USER_INPUT")
         return None
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:

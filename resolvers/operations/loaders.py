@@ -115,16 +115,35 @@ class _Batches:
         return found
 
     async def _scan(self, campaign_id: UUID, wanted: set[UUID]) -> dict[UUID, Target]:
+        """The first page gives the campaign's size; the others are then read concurrently (at most the request's
+        upstream concurrency at once), and the scan stops as soon as every wanted target was found."""
         found = self._already_listed(campaign_id, wanted)
         if len(found) == len(wanted):
             return found
-        offset = 0
-        while True:
-            query = ListQuery(campaign_id, TargetFilter(deleted=DeletedFilter.INCLUDE), TargetOrder(),
-                              limit=LOOKUP_PAGE_SIZE, offset=offset)
-            async with self._limit:
-                page_found, rows, total = await self._find_targets(query, wanted - found.keys())
-            found.update(page_found)
-            offset += rows
-            if len(found) == len(wanted) or not rows or offset >= total:
-                return found
+        rows, total = await self._scan_page(campaign_id, 0, wanted, found)
+        if len(found) == len(wanted) or not rows or rows >= total:
+            return found
+        pages = [asyncio.ensure_future(self._scan_page(campaign_id, offset, wanted, found))
+                 for offset in range(rows, total, LOOKUP_PAGE_SIZE)]
+        try:
+            for page in asyncio.as_completed(pages):
+                await page
+                if len(found) == len(wanted):
+                    break
+        finally:
+            for page in pages:
+                page.cancel()  # found them all, or failed: the pages still waiting are not read
+            await asyncio.gather(*pages, return_exceptions=True)
+        return found
+
+    async def _scan_page(self, campaign_id: UUID, offset: int, wanted: set[UUID],
+                         found: dict[UUID, Target]) -> tuple[int, int]:
+        query = ListQuery(campaign_id, TargetFilter(deleted=DeletedFilter.INCLUDE), TargetOrder(),
+                          limit=LOOKUP_PAGE_SIZE, offset=offset)
+        async with self._limit:
+            missing = wanted - found.keys()
+            if not missing:
+                return 0, 0
+            page_found, rows, total = await self._find_targets(query, missing)
+        found.update(page_found)
+        return rows, total

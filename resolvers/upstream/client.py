@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 from urllib.parse import urlencode
 from uuid import UUID
@@ -39,17 +39,20 @@ from resolvers.domain.models import (
     TargetPage,
 )
 from resolvers.upstream import decode
+from resolvers.upstream.ledger import CallLedger
 from resolvers.upstream.shared_reads import ReadKey, SharedReads
 from resolvers.upstream.transport import AiohttpTransport
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who an upstream call is made for: the credentials received, forwarded as they came, and a request id."""
+    """Who an upstream call is made for: the credentials received, forwarded as they came, a request id, and the
+    ledger of what the request spends upstream."""
 
     authorization: str | None = None
     api_key: str | None = None
     request_id: str | None = None
+    ledger: CallLedger = field(default_factory=CallLedger, compare=False, repr=False)
 
     @property
     def has_credentials(self) -> bool:
@@ -58,6 +61,8 @@ class Caller:
     def headers(self) -> dict[str, str]:
         if not self.has_credentials:
             raise Unauthenticated("Send an Authorization or X-API-Key header")
+        if not all(_printable_ascii(value) for value in (self.authorization, self.api_key) if value):
+            raise Unauthenticated("Credentials must be printable ASCII")
         headers = {}
         if self.authorization:
             headers["Authorization"] = self.authorization
@@ -69,6 +74,10 @@ class Caller:
 
 
 T = TypeVar("T")
+
+
+def _printable_ascii(value: str) -> bool:
+    return value.isascii() and value.isprintable()
 
 
 def _as_is(data: Any) -> Any:
@@ -182,6 +191,7 @@ class UpstreamClient:
                     json_body: Any = None, files: Mapping[str, Any] | None = None,
                     timeout: float | None = None) -> httpx.Response:
         headers = caller.headers()
+        caller.ledger.spend()
         with mapped_transport_errors():
             response = await self._http.request(
                 method, path, params=params, json=json_body, files=files, headers=headers,
@@ -211,7 +221,7 @@ class UpstreamClient:
 
         key = ReadKey(campaign_id, kind, str(url), caller.authorization, caller.api_key)
         with mapped_transport_errors():
-            return await self.shared_reads.read(key, fetch, timeout)
+            return await self.shared_reads.read(key, fetch, timeout, on_join=caller.ledger.joined)
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:

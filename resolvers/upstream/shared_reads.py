@@ -44,8 +44,9 @@ class SharedReads:
         self.joined = 0
         self._flights: dict[ReadKey, _Flight[Any]] = {}
 
-    async def read(self, key: ReadKey, fetch: Callable[[], Awaitable[T]], timeout: float | None) -> T:
-        """``fetch()``'s result, from a call already in flight for ``key`` when there is one.
+    async def read(self, key: ReadKey, fetch: Callable[[], Awaitable[T]], timeout: float | None,
+                   on_join: Callable[[], None] | None = None) -> T:
+        """``fetch()``'s result, from a call already in flight for ``key`` when there is one (``on_join`` is told).
 
         ``timeout`` bounds this caller's wait (TimeoutError), not the shared call, which runs under the client's
         own timeout so that a caller with a short deadline cannot fail the others."""
@@ -60,6 +61,8 @@ class SharedReads:
         else:
             flight.shared = True
             self.joined += 1
+            if on_join is not None:
+                on_join()
         flight.waiters += 1
         try:
             async with asyncio.timeout(timeout):

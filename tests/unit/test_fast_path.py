@@ -402,10 +402,12 @@ REQUESTS = [
                                               "{ id } }" % (UNKNOWN, UNKNOWN)}), False),
     ("application/json", json.dumps({"query": (OPERATIONS / "verify_goal.graphql").read_text(),
                                      "variables": {"campaignId": DEMO_CAMPAIGN_ID, "targetId": UNKNOWN}}), True),
-    ("application/json", json.dumps([{"query": "{ __typename }"}]), False),
+    ("application/json", json.dumps([{"query": "{ __typename }"}]), None),  # not a request object: 400 on both
     ("application/json", json.dumps({"query": "{ __typename }", "variables": [1]}), False),
-    ("application/json", "{not json", False),
+    ("application/json", "{not json", None),
     ("APPLICATION/JSON", json.dumps({"query": "{ campaign(id: \"%s\") { id } }" % DEMO_CAMPAIGN_ID}), None),
+    ("application/json", json.dumps("a string"), None),
+    ("application/json", "null", None),
 ]
 
 
@@ -421,8 +423,8 @@ def test_json_posts_answered_directly_are_what_strawberry_sends(sandbox: Sandbox
     attempts: list[bool] = []
 
     class Recording(GatewayGraphQL):
-        async def _answer_on_fast_path(self, scope: Any, body: bytes, send: Any) -> bool:
-            attempts.append(await super()._answer_on_fast_path(scope, body, send))
+        async def _answer_on_fast_path(self, scope: Any, payload: dict[str, Any], send: Any) -> bool:
+            attempts.append(await super()._answer_on_fast_path(scope, payload, send))
             return attempts[-1]
 
     async def post(direct_json: bool) -> httpx.Response:
