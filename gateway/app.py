@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import request_ids
+from gateway.config import Settings
 from gateway.graphql_api.view import GatewayGraphQL
 from gateway.runtime import GatewayRuntime
 
@@ -36,6 +39,16 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+# What browsers send to /graphql: JSON, the credentials, a request id, trace context, the CSRF preflight header.
+CORS_HEADERS = ("content-type", "authorization", "x-api-key", "x-request-id", "traceparent", "tracestate",
+                "apollo-require-preflight", "graphql-preflight", "x-apollo-operation-name")
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's part of the HTTP limits: connections served at once (more are answered 503)."""
+    return {"limit_concurrency": settings.max_connections}
 
 
 def create_app(runtime: GatewayRuntime) -> Starlette:
@@ -64,10 +77,10 @@ def create_app(runtime: GatewayRuntime) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        """Ready or not, and nothing about where the upstream is: anyone can reach this."""
         if await runtime.upstream.probe():
-            return JSONResponse({"status": "ready", "upstream": runtime.upstream.base_url})
-        return JSONResponse({"status": "upstream unreachable", "upstream": runtime.upstream.base_url},
-                            status_code=503)
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "upstream unreachable"}, status_code=503)
 
     graphql_app = GatewayGraphQL(runtime, fast_path=runtime.settings.fast_path)
     app = Starlette(
@@ -79,4 +92,8 @@ def create_app(runtime: GatewayRuntime) -> Starlette:
         lifespan=lifespan,
     )
     app.add_middleware(RequestIdMiddleware)
+    if runtime.settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(runtime.settings.cors_origins),
+                           allow_methods=["GET", "POST"], allow_headers=list(CORS_HEADERS),
+                           expose_headers=["X-Request-ID"], max_age=600)
     return app

@@ -6,13 +6,15 @@ import argparse
 import gc
 import os
 import sys
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 
-from gateway.config import Settings, env
+from gateway.config import OperationLimits, Settings, env
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, DEMO_TENANT, FaultConfig, Sandbox, SandboxSettings, Store
 from sandbox import seed_demo as seed_demo_data
 from sandbox.server import ThreadedServer
@@ -70,53 +72,128 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flag_bool(text: str) -> bool:
+    return text.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``serve`` option: its flag, the setting it fills (``limits.`` for OperationLimits), how its
+    UMANIZE_* twin is read, and its help. Each setting is declared here once."""
+
+    flag: str
+    setting: str
+    parse: Callable[[str], Any]
+    help: str
+    repeatable: bool = False
+
+    @property
+    def env_name(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_").upper()
+
+    def default(self, defaults: Settings) -> Any:
+        section, _, name = self.setting.rpartition(".")
+        value = getattr(defaults.operation_limits if section else defaults, name)
+        raw = env(self.env_name)
+        if raw is None or raw == "":
+            return value
+        return tuple(part for part in raw.split(",") if part) if self.repeatable else self.parse(raw)
+
+
+def _port(text: str) -> int | None:
+    return None if int(text) < 0 else int(text)
+
+
+OPTIONS = [
+    Option("--upstream-url", "upstream_url", str,
+           "the Umanize REST API; without it the embedded sandbox is started with demo data"),
+    Option("--host", "host", str, "address for HTTP and gRPC (default: %(default)s)"),
+    Option("--http-port", "http_port", int, "GraphQL, /healthz, /readyz (default: %(default)s)"),
+    Option("--grpc-port", "grpc_port", _port, "gRPC port (default: %(default)s; -1 turns gRPC off)"),
+    Option("--shutdown-grace", "shutdown_grace_seconds", float,
+           "seconds in-flight gRPC calls get to finish after SIGTERM (default: %(default)s)"),
+    Option("--upstream-timeout", "upstream_timeout", float, "seconds per upstream call (default: %(default)s)"),
+    Option("--upstream-concurrency", "upstream_concurrency", int,
+           "upstream calls one request may have in flight (default: %(default)s)"),
+    Option("--share-reads", "share_reads", _flag_bool,
+           "identical upstream reads in flight at the same time, for the same credentials, share one call"),
+    Option("--fast-path", "fast_path", _flag_bool,
+           "run GraphQL operations over plain data on compiled plans; --no-fast-path runs everything on "
+           "strawberry's executor"),
+    Option("--max-upload-bytes", "max_upload_bytes", int, "import file size limit (default: %(default)s)"),
+    Option("--max-request-bytes", "max_request_bytes", int,
+           "JSON request bodies and GET query strings (default: %(default)s)"),
+    Option("--client-body-timeout", "client_body_timeout", float,
+           "seconds a request body may take to arrive (default: %(default)s)"),
+    Option("--max-connections", "max_connections", int,
+           "HTTP connections served at once; more are answered 503 (default: %(default)s)"),
+    Option("--max-tokens", "limits.max_tokens", int, "tokens in a GraphQL document (default: %(default)s)"),
+    Option("--max-depth", "limits.max_depth", int, "depth of a GraphQL operation (default: %(default)s)"),
+    Option("--max-aliases", "limits.max_aliases", int, "aliases in a GraphQL operation (default: %(default)s)"),
+    Option("--max-root-fields", "limits.max_root_fields", int,
+           "root fields of a GraphQL operation (default: %(default)s)"),
+    Option("--max-upstream-calls", "limits.max_upstream_calls", int,
+           "upstream calls one request may make, estimated before and counted while it runs (default: "
+           "%(default)s)"),
+    Option("--max-result-objects", "limits.max_result_objects", int,
+           "objects a GraphQL operation may return, estimated before it runs (default: %(default)s)"),
+    Option("--introspection", "introspection", _flag_bool,
+           "GraphQL introspection, field suggestions and gRPC reflection (default: on)"),
+    Option("--cors-origin", "cors_origins", str,
+           "a browser origin allowed to call /graphql (repeatable; none by default)", repeatable=True),
+    Option("--expose-upstream-errors", "expose_upstream_errors", _flag_bool,
+           "pass the upstream's error text to clients (trusted deployments only; default: off)"),
+    Option("--service-api-key", "service_api_key", str,
+           "X-API-Key sent for callers without credentials (off unless set)"),
+    Option("--sandbox-db", "sandbox_db", str, "SQLite file of the embedded sandbox (default: %(default)s)"),
+]
+
+
 def _add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     defaults = Settings()
-    parser = commands.add_parser("serve", help="run the gateway (GraphQL over HTTP)",
-                                 description="Every option can also be set as UMANIZE_<OPTION> in the environment.")
-    parser.add_argument("--upstream-url", default=env("UPSTREAM_URL"),
-                        help="the Umanize REST API; without it the embedded sandbox is started with demo data")
-    parser.add_argument("--host", default=env("HOST", defaults.host))
-    parser.add_argument("--http-port", type=int, default=int(env("HTTP_PORT", str(defaults.http_port)) or 0))
-    parser.add_argument("--grpc-port", type=int, default=int(env("GRPC_PORT", str(defaults.grpc_port)) or 0),
-                        help="gRPC port (default: %(default)s; -1 turns gRPC off)")
-    parser.add_argument("--shutdown-grace", type=float,
-                        default=float(env("SHUTDOWN_GRACE", str(defaults.shutdown_grace_seconds)) or 0),
-                        help="seconds in-flight gRPC calls get to finish after SIGTERM (default: %(default)s)")
-    parser.add_argument("--upstream-timeout", type=float,
-                        default=float(env("UPSTREAM_TIMEOUT", str(defaults.upstream_timeout)) or 0),
-                        help="seconds per upstream call (default: %(default)s)")
-    parser.add_argument("--upstream-concurrency", type=int,
-                        default=int(env("UPSTREAM_CONCURRENCY", str(defaults.upstream_concurrency)) or 0),
-                        help="upstream calls one request may have in flight (default: %(default)s)")
-    parser.add_argument("--share-reads", action=argparse.BooleanOptionalAction,
-                        default=(env("SHARE_READS", "1") or "1").lower() not in ("0", "false", "no", "off"),
-                        help="identical upstream reads in flight at the same time, for the same credentials, "
-                             "share one call (default: on)")
-    parser.add_argument("--fast-path", action=argparse.BooleanOptionalAction,
-                        default=(env("FAST_PATH", "1") or "1").lower() not in ("0", "false", "no", "off"),
-                        help="run GraphQL operations over plain data on compiled plans; --no-fast-path runs "
-                             "everything on strawberry's executor (default: on)")
-    parser.add_argument("--max-upload-bytes", type=int,
-                        default=int(env("MAX_UPLOAD_BYTES", str(defaults.max_upload_bytes)) or 0))
-    parser.add_argument("--service-api-key", default=env("SERVICE_API_KEY"),
-                        help="X-API-Key sent for callers without credentials (off unless set)")
-    parser.add_argument("--sandbox-db", default=env("SANDBOX_DB", defaults.sandbox_db),
-                        help="SQLite file of the embedded sandbox (default: %(default)s)")
+    parser = commands.add_parser("serve", help="run the gateway (GraphQL over HTTP, gRPC)",
+                                 description="Every option can also be set as UMANIZE_<OPTION> in the environment "
+                                             "(repeatable ones comma-separated).")
+    for option in OPTIONS:
+        default = option.default(defaults)
+        if option.parse is _flag_bool:
+            parser.add_argument(option.flag, action=argparse.BooleanOptionalAction, default=default,
+                                help=option.help)
+        elif option.repeatable:  # flags replace the environment's list rather than add to it
+            parser.add_argument(option.flag, action="append", default=None, help=option.help, dest=option.setting)
+        else:
+            parser.add_argument(option.flag, type=option.parse, default=default, help=option.help)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The Settings the parsed ``serve`` options describe."""
+    values: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
+    for option in OPTIONS:
+        section, _, name = option.setting.rpartition(".")
+        if option.repeatable:
+            value = tuple(getattr(args, option.setting) or option.default(Settings()))
+        else:
+            value = getattr(args, option.flag[2:].replace("-", "_"))
+        (limits if section else values)[name] = value
+    return Settings(**values, operation_limits=OperationLimits(**limits))
+
+
+def _shown(url: str) -> str:
+    """A URL as the banner shows it: no query string (it may carry a token)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from gateway.app import create_app
+    from gateway.app import create_app, server_options
     from gateway.runtime import GatewayRuntime
 
-    settings = Settings(
-        upstream_url=args.upstream_url, host=args.host, http_port=args.http_port,
-        grpc_port=None if args.grpc_port < 0 else args.grpc_port, shutdown_grace_seconds=args.shutdown_grace,
-        upstream_timeout=args.upstream_timeout, upstream_concurrency=args.upstream_concurrency,
-        share_reads=args.share_reads, fast_path=args.fast_path, max_upload_bytes=args.max_upload_bytes,
-        service_api_key=args.service_api_key,
-        sandbox_db=args.sandbox_db,
-    )
+    settings = settings_from(args)
+    problem = settings.problem()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     embedded: ThreadedServer | None = None
     store: Store | None = None
     if settings.upstream_url is None:
@@ -134,12 +211,13 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"  demo campaign: {DEMO_CAMPAIGN_ID}")
         print(f"  demo API key: {DEMO_API_KEY}   (send it as the X-API-Key header)")
     else:
-        print(f"  upstream: {settings.upstream_url}")
+        print(f"  upstream: {_shown(settings.upstream_url or '')}")
     sys.stdout.flush()
     app = create_app(runtime)
     tune_garbage_collector()
     try:
-        uvicorn.run(app, host=settings.host, port=settings.http_port, log_level="warning")
+        uvicorn.run(app, host=settings.host, port=settings.http_port, log_level="warning",
+                    **server_options(settings))
     finally:
         if embedded is not None:
             embedded.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "UMANIZE_"
 
@@ -49,3 +50,14 @@ class Settings:
     sandbox_db: str = ".sandbox/demo.db"
     operation_limits: OperationLimits = field(default_factory=OperationLimits)
     introspection: bool = True
+
+    def problem(self) -> str | None:
+        """Why these settings cannot serve, or None. Never echoes a secret."""
+        if self.upstream_url is not None:
+            parts = urlsplit(self.upstream_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                return "--upstream-url must be an http(s) URL with a host"
+            if parts.username is not None or parts.password is not None:
+                return ("--upstream-url must not carry credentials (user:password@host): callers' own credentials "
+                        "are forwarded, and --service-api-key covers callers without any")
+        return None

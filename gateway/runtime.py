@@ -24,9 +24,13 @@ class GatewayRuntime:
     def from_settings(cls, settings: Settings) -> GatewayRuntime:
         if settings.upstream_url is None:
             raise ValueError("an upstream URL is needed (the CLI starts the embedded sandbox when none is given)")
+        problem = settings.problem()
+        if problem is not None:
+            raise ValueError(problem)
         return cls(settings, UpstreamClient(settings.upstream_url, timeout=settings.upstream_timeout,
                                             max_connections=settings.upstream_max_connections,
-                                            share_reads=settings.share_reads))
+                                            share_reads=settings.share_reads,
+                                            expose_errors=settings.expose_upstream_errors))
 
     def caller(self, headers: Mapping[str, str], request_id: str | None) -> Caller:
         """The caller's own credentials; the configured service key only when the caller sent none."""

@@ -14,10 +14,11 @@ class ThreadedServer:
     """``with ThreadedServer(app) as server: ... server.url``; port 0 picks a free port."""
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
-                 lifespan: Literal["auto", "on", "off"] = "auto") -> None:
+                 lifespan: Literal["auto", "on", "off"] = "auto", **options: Any) -> None:
+        """``options``: further uvicorn.Config settings (e.g. limit_concurrency)."""
         self.host = host
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan=lifespan)
+            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan=lifespan, **options)
         )
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.port = port

@@ -190,7 +190,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             request_id = getattr(request.state, "request_id", None) if isinstance(request, Request) else None
-            response["errors"] = [format_error(e, request_id) for e in result.errors]
+            hide = not self.runtime.settings.introspection
+            response["errors"] = [format_error(e, request_id, hide_suggestions=hide) for e in result.errors]
         if result.extensions:
             response["extensions"] = result.extensions
         return response

@@ -15,7 +15,7 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from gateway.grpc_api.generated import targets_pb2 as pb
 from resolvers.domain import models
 from resolvers.domain.codegen import FunctionSource
-from resolvers.domain.errors import BadUserInput, FieldError
+from resolvers.domain.errors import BadUserInput, FieldError, echo
 from resolvers.domain.rows import RowView, row_fields
 
 E = TypeVar("E", bound=Enum)
@@ -53,7 +53,7 @@ def parse_uuid(value: str, field: str) -> UUID:
     try:
         return UUID(value)
     except ValueError:
-        raise invalid(field, f"must be a UUID, got {value!r}", "uuid_parsing") from None
+        raise invalid(field, f"must be a UUID, got {echo(value)}", "uuid_parsing") from None
 
 
 def optional_uuid(message: Any, field: str, path: str) -> UUID | None:
@@ -143,12 +143,12 @@ MASKABLE: dict[str, frozenset[str] | None] = {
 def _mask_path_problem(path: str) -> str | None:
     head, _, rest = path.partition(".")
     if head not in MASKABLE:
-        return f"{path!r}: Target has no field {head!r}"
+        return f"{echo(path)}: Target has no field {echo(head)}"
     subfields = MASKABLE[head]
     if rest and subfields is None:
-        return f"{path!r}: only {', '.join(NESTED)} take subfield paths"
+        return f"{echo(path)}: only {', '.join(NESTED)} take subfield paths"
     if rest and subfields is not None and rest not in subfields:
-        return f"{path!r}: {NESTED[head].__name__} has no field {rest!r}"  # the views carry the messages' names
+        return f"{echo(path)}: {NESTED[head].__name__} has no field {echo(rest)}"  # the views carry the messages' names
     return None
 
 
@@ -159,7 +159,8 @@ def read_mask(mask: field_mask_pb2.FieldMask, field: str = "read_mask") -> Targe
     problems = {i: problem for i, path in enumerate(paths)
                 if path != "*" and (problem := _mask_path_problem(path)) is not None}
     if problems:
-        raise BadUserInput(f"'{field}' has paths Target does not have: " + ", ".join(repr(paths[i]) for i in problems),
+        shown = ", ".join(echo(paths[i]) for i in list(problems)[:3]) + (", ..." if len(problems) > 3 else "")
+        raise BadUserInput(f"'{field}' has {len(problems)} paths Target does not have: {shown}",
                            field_errors=tuple(FieldError((field, "paths", i), problem, "invalid")
                                               for i, problem in problems.items()))
     if not paths or "*" in paths:

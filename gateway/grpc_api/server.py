@@ -38,10 +38,11 @@ class GrpcServer:
         edge.add_to_server(TargetsServicer(), runtime, self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        reflection.enable_server_reflection(
-            [SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
-            self.server,
-        )
+        if runtime.settings.introspection:  # --no-introspection hides the schema on both transports
+            reflection.enable_server_reflection(
+                [SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+                self.server,
+            )
         self.port = self.server.add_insecure_port(f"{host}:{port}")
         self._watch: asyncio.Task[None] | None = None
 

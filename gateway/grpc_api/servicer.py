@@ -15,6 +15,7 @@ from resolvers.operations.context import RequestContext
 from resolvers.operations.paging import MAX_PAGE_SIZE
 
 DEFAULT_PAGE_SIZE = 10
+MAX_BATCH_GET = 1000  # ids per BatchGetTargets (proto comment); lookups batch into 200-row pages
 UPLOAD_MEMORY_BYTES = 1024 * 1024  # import chunks beyond this are spooled to a temporary file
 
 
@@ -63,6 +64,9 @@ class TargetsServicer:
 
     async def BatchGetTargets(self, request: pb.BatchGetTargetsRequest,
                               ctx: RequestContext) -> pb.BatchGetTargetsResponse:
+        if len(request.target_ids) > MAX_BATCH_GET:
+            raise convert.invalid("target_ids", f"may name at most {MAX_BATCH_GET} ids (AIP-231), got "
+                                                f"{len(request.target_ids)}", "too_long")
         ids = [convert.parse_uuid(value, f"target_ids.{i}") for i, value in enumerate(request.target_ids)]
         project = convert.read_mask(request.read_mask)
         found = await targets.targets_by_ids(

@@ -22,6 +22,9 @@ from resolvers.domain.errors import (
 )
 
 ERROR_DOMAIN = "umanize.targets.v1"
+# Error details travel in metadata, which gRPC caps (8 KiB by default): bounded whatever the request held.
+MAX_VIOLATIONS = 20
+MAX_TEXT = 300
 INTERNAL_REASON = "INTERNAL_SERVER_ERROR"
 
 STATUS_CODES: dict[type[GatewayError], grpc.StatusCode] = {
@@ -69,16 +72,21 @@ def rich_status(error: GatewayError, request_id: str, input_field: str) -> grpc.
     if isinstance(error, BadUserInput):
         violations = [
             error_details_pb2.BadRequest.FieldViolation(
-                field=".".join(str(part) for part in e.location), description=e.message, reason=e.kind)
-            for e in error.field_errors
-        ] or [error_details_pb2.BadRequest.FieldViolation(field=input_field, description=error.message,
+                field=".".join(str(part) for part in e.location)[:MAX_TEXT], description=e.message[:MAX_TEXT],
+                reason=e.kind[:MAX_TEXT])
+            for e in error.field_errors[:MAX_VIOLATIONS]
+        ] or [error_details_pb2.BadRequest.FieldViolation(field=input_field, description=error.message[:MAX_TEXT],
                                                           reason="invalid")]
+        if len(error.field_errors) > MAX_VIOLATIONS:
+            violations.append(error_details_pb2.BadRequest.FieldViolation(
+                field=input_field, reason="too_many_violations",
+                description=f"and {len(error.field_errors) - MAX_VIOLATIONS} more"))
         details.append(_pack(error_details_pb2.BadRequest(field_violations=violations)))
     if isinstance(error, RateLimited) and error.retry_after is not None:
         delay = duration_pb2.Duration()
         delay.FromMilliseconds(int(error.retry_after * 1000))
         details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
-    return _status(status_code(error), error.message, details)
+    return _status(status_code(error), error.message[:MAX_TEXT], details)
 
 
 def internal_status(request_id: str) -> grpc.Status:

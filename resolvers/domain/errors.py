@@ -33,6 +33,16 @@ class ErrorCode(StrEnum):
     OPERATION_LIMIT_EXCEEDED = "OPERATION_LIMIT_EXCEEDED"
 
 
+ECHO_CHARS = 100
+
+
+def echo(value: object) -> str:
+    """A client's value as an error message may quote it: repr, cut to ECHO_CHARS, so that an error never grows
+    with the input (a 3 KB id would otherwise overflow gRPC's metadata limit)."""
+    text = repr(value)
+    return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + f"... ({len(text)} characters)"
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One invalid input field: where (path of names and indexes), what is wrong, and the kind of problem."""

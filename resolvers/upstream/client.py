@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -74,6 +75,15 @@ class Caller:
 
 
 T = TypeVar("T")
+logger = logging.getLogger("gateway.upstream")
+
+
+MIN_CALL_SECONDS = 0.005  # less than this left of the caller's deadline cannot hold an upstream call
+
+
+def _check_time_left(timeout: float | None) -> None:
+    if timeout is not None and timeout < MIN_CALL_SECONDS:
+        raise UpstreamTimeout("The caller's deadline leaves no time for an upstream call")
 
 
 def _printable_ascii(value: str) -> bool:
@@ -97,28 +107,65 @@ def mapped_transport_errors() -> Iterator[None]:
         raise UpstreamUnavailable(f"The upstream's answer could not be used ({type(exc).__name__})") from exc
 
 
-def error_from_response(response: httpx.Response) -> GatewayError:
-    """A non-2xx upstream response as the gateway error the client should see."""
+# The gateway's own words for each upstream refusal: the upstream's text may name hosts, users or worse, so it
+# reaches clients only with --expose-upstream-errors; it is logged, with the request id, either way.
+MESSAGES: dict[int, str] = {
+    400: "The upstream rejected the request",
+    401: "The upstream rejected the credentials",
+    403: "These credentials may not do this",
+    404: "The campaign or target was not found",
+    409: "The request conflicts with the target's current state",
+    429: "The upstream is rate limiting requests",
+}
+# Where the gateway built an upstream parameter from its own input: the input's name (GraphQL's spelling).
+INPUT_NAMES: dict[tuple[str, str], str] = {
+    ("query", "limit"): "first", ("query", "offset"): "after", ("query", "q"): "filter.search",
+    ("query", "stage"): "filter.stage", ("query", "ai_label"): "filter.aiLabel",
+    ("query", "action_required"): "filter.actionRequired", ("query", "assigned_agent_id"): "filter.assignedAgentId",
+    ("query", "date_from"): "filter.dateFrom", ("query", "date_to"): "filter.dateTo",
+    ("query", "sort_field"): "sort.field", ("query", "sort_dir"): "sort.direction",
+    ("path", "campaign_id"): "campaignId", ("path", "target_id"): "targetId", ("body", "stage"): "stage",
+    ("body", "items"): "items", ("body", "customer_id"): "input.externalId", ("body", "email"): "input.email",
+    ("body", "phone"): "input.phone", ("body", "file"): "file",
+}
+DETAIL_LOG_CHARS = 500
+
+
+def _field_error(item: Mapping[str, Any], expose: bool) -> FieldError:
+    """An upstream 422 item: its location in the gateway's input names, its type, and (exposed) its text."""
+    location = tuple(item.get("loc") or ())
+    kind = str(item.get("type", ""))[:100]
+    mapped = INPUT_NAMES.get((str(location[0]), str(location[1]))) if len(location) >= 2 else None
+    where: tuple[str | int, ...] = (*mapped.split("."), *location[2:]) if mapped else location
+    message = str(item.get("msg", ""))[:500] if expose else f"refused by the upstream ({kind or 'invalid'})"
+    return FieldError(where, message, kind)
+
+
+def error_from_response(response: httpx.Response, *, expose: bool = False,
+                        request_id: str | None = None) -> GatewayError:
+    """A non-2xx upstream response as the gateway error the client should see: the gateway's own message unless
+    ``expose``; the upstream's text goes to the log with the request id."""
     status = response.status_code
     try:
         body: Any = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         body = None
     detail = body.get("detail") if isinstance(body, dict) else None
-    message = detail if isinstance(detail, str) else response.reason_phrase or f"HTTP {status}"
+    if detail is not None:
+        logger.warning("Upstream answered %d (request %s): %.*s", status, request_id, DETAIL_LOG_CHARS,
+                       detail if isinstance(detail, str) else json.dumps(detail))
+    text = detail[:500] if expose and isinstance(detail, str) else None
+    message = text or MESSAGES.get(status) or f"The upstream answered HTTP {status}"
     if status in (400, 422):
-        field_errors = tuple(
-            FieldError(tuple(item.get("loc") or ()), str(item.get("msg", "")), str(item.get("type", "")))
-            for item in (detail if isinstance(detail, list) else [])
-            if isinstance(item, dict)
-        )
-        text = "; ".join(f"{'.'.join(map(str, e.location))}: {e.message}" for e in field_errors) or message
-        return BadUserInput(f"The upstream rejected the request: {text}", field_errors=field_errors,
-                            upstream_status=status)
+        field_errors = tuple(_field_error(item, expose) for item in (detail if isinstance(detail, list) else [])
+                             if isinstance(item, dict))
+        if field_errors:
+            message = "The upstream rejected " + ", ".join(".".join(map(str, e.location)) for e in field_errors)
+        return BadUserInput(message, field_errors=field_errors, upstream_status=status)
     if status == 401:
-        return Unauthenticated(f"The upstream rejected the credentials: {message}", upstream_status=status)
+        return Unauthenticated(message, upstream_status=status)
     if status == 403:
-        return Forbidden(f"Not allowed: {message}", upstream_status=status)
+        return Forbidden(message, upstream_status=status)
     if status == 404:
         return NotFound(message, upstream_status=status)
     if status == 409:
@@ -129,11 +176,10 @@ def error_from_response(response: httpx.Response) -> GatewayError:
             retry_after = float(response.headers.get("retry-after", ""))
         except ValueError:
             retry_after = None
-        return RateLimited("The upstream is rate limiting requests", retry_after=retry_after,
-                           upstream_status=status)
+        return RateLimited(message, retry_after=retry_after, upstream_status=status)
     if status >= 500:
         return UpstreamUnavailable(f"The upstream failed with HTTP {status}", upstream_status=status)
-    return BadUserInput(f"The upstream refused the request with HTTP {status}: {message}", upstream_status=status)
+    return BadUserInput(message, upstream_status=status)
 
 
 def list_params(query: ListQuery) -> dict[str, str]:
@@ -172,8 +218,10 @@ class UpstreamClient:
     """The Umanize campaign-targets REST API, one method per operation, returning domain models."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0, max_connections: int = 100,
-                 transport: httpx.AsyncBaseTransport | None = None, share_reads: bool = True) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, share_reads: bool = True,
+                 expose_errors: bool = False) -> None:
         self.base_url = base_url.rstrip("/")
+        self.expose_errors = expose_errors
         self.timeout = timeout
         self.shared_reads = SharedReads(enabled=share_reads)
         self._http = httpx.AsyncClient(
@@ -191,6 +239,7 @@ class UpstreamClient:
                     json_body: Any = None, files: Mapping[str, Any] | None = None,
                     timeout: float | None = None) -> httpx.Response:
         headers = caller.headers()
+        _check_time_left(timeout)
         caller.ledger.spend()
         with mapped_transport_errors():
             response = await self._http.request(
@@ -199,7 +248,7 @@ class UpstreamClient:
             )
         if response.is_success:
             return response
-        raise error_from_response(response)
+        raise error_from_response(response, expose=self.expose_errors, request_id=caller.request_id)
 
     async def _write(self, caller: Caller, campaign_id: UUID, method: str, path: str, *,
                      params: Mapping[str, str] | None = None, json_body: Any = None,
@@ -215,6 +264,7 @@ class UpstreamClient:
                           parse: Callable[[Any], T], timeout: float | None) -> T:
         """GET ``url`` and ``parse`` its JSON, sharing the call (and the parse) with identical reads in flight."""
         caller.headers()  # no credentials: fail here, before joining anything
+        _check_time_left(timeout)
 
         async def fetch() -> T:
             return parse(self._json(await self._call(caller, "GET", url)))

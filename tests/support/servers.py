@@ -84,12 +84,12 @@ class RunningGateway:
 
 
 def start_gateway(upstream_url: str, **settings: object) -> RunningGateway:
-    from gateway.app import create_app
+    from gateway.app import create_app, server_options
     from gateway.config import Settings
     from gateway.runtime import GatewayRuntime
 
     options: dict[str, object] = {"grpc_port": None, **settings}
     runtime = GatewayRuntime.from_settings(Settings(upstream_url=upstream_url, **options))  # type: ignore[arg-type]
     app = create_app(runtime)
-    server = ThreadedServer(app, lifespan="on").start()
+    server = ThreadedServer(app, lifespan="on", **server_options(runtime.settings)).start()
     return RunningGateway(server, getattr(app.state, "grpc_port", None))

@@ -126,8 +126,9 @@ class TargetsServiceServicer:
 
     def BatchGetTargets(self, request, context):
         """Gets several targets of a campaign by id in one batched lookup; ids the campaign does not have are
-        listed in missing_target_ids. Returns INVALID_ARGUMENT for a malformed id; NOT_FOUND for an unknown
-        campaign.
+        listed in missing_target_ids. At most 1000 ids (AIP-231). Returns INVALID_ARGUMENT for a malformed id or
+        more than 1000 ids; NOT_FOUND for an unknown campaign; RESOURCE_EXHAUSTED (OPERATION_LIMIT_EXCEEDED) when
+        the lookup would need more upstream calls than the gateway's budget (a scan of a very large campaign).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
