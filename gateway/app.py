@@ -47,8 +47,9 @@ CORS_HEADERS = ("content-type", "authorization", "x-api-key", "x-request-id", "t
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn's part of the HTTP limits: connections served at once (more are answered 503)."""
-    return {"limit_concurrency": settings.max_connections}
+    """uvicorn's part of the HTTP limits: connections served at once (more are answered 503). uvicorn counts the
+    connection asking too, so its limit is one more."""
+    return {"limit_concurrency": settings.max_connections + 1}
 
 
 def create_app(runtime: GatewayRuntime) -> Starlette:

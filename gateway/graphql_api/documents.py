@@ -166,8 +166,9 @@ class DocumentExtension(SchemaExtension):
             if not errors and operation is not None:
                 document = self.prepared.document
                 fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+                caller = getattr(context.context, "caller", None)
                 over_budget = check_budget(estimate(fragments, operation, context.variables or {}),
-                                           self.documents.limits)
+                                           self.documents.limits, getattr(caller, "ledger", None))
                 errors += [over_budget] if over_budget is not None else []
             context.pre_execution_errors = errors
         yield

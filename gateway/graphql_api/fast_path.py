@@ -548,7 +548,8 @@ class FastPath:
         if plan is None:
             return None
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        over_budget = check_budget(estimate(fragments, operation, coerced.coerced), self.documents.limits)
+        over_budget = check_budget(estimate(fragments, operation, coerced.coerced), self.documents.limits,
+                                   ctx.caller.ledger)
         if over_budget is not None:
             return ExecutionResult(data=None, errors=[over_budget])
         execution = _Execution(ctx, coerced)

@@ -32,6 +32,7 @@ from graphql import (
 from gateway.config import OperationLimits
 from gateway.graphql_api.selections import included
 from resolvers.domain.errors import ErrorCode, OperationLimitExceeded
+from resolvers.upstream.ledger import CallLedger
 
 INTROSPECTION = frozenset({"__schema", "__type"})
 
@@ -216,7 +217,11 @@ def estimate(fragments: Mapping[str, FragmentDefinitionNode], operation: Operati
     return _Estimate(fragments, variables).operation(operation)
 
 
-def check_budget(cost: Cost, limits: OperationLimits) -> GraphQLError | None:
+def check_budget(cost: Cost, limits: OperationLimits, ledger: CallLedger | None = None) -> GraphQLError | None:
+    """The refusal when the estimate is over a limit, else None; the estimate is written to the request's ledger
+    (the log and ``extensions.cost`` report it)."""
+    if ledger is not None:
+        ledger.estimate(cost.upstream_calls, cost.result_objects)
     if cost.upstream_calls > limits.max_upstream_calls:
         return limit_error("upstreamCalls", limits.max_upstream_calls, cost.upstream_calls)
     if cost.result_objects > limits.max_result_objects:

@@ -37,18 +37,22 @@ MULTIPART_ENVELOPE_BYTES = 1024 * 1024
 
 # Per-caller data: a shared cache must never hand one caller's answer to another, and a browser revalidates.
 GET_CACHE_HEADERS = [(b"cache-control", b"private, no-cache"), (b"vary", b"Authorization, X-API-Key")]
+COST_HEADER = "x-include-cost"  # asks for extensions.cost: the estimate and what was spent upstream
 JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
-def _error_response(status: int, message: str, code: str, **extensions: Any) -> Response:
+def _error_response(status: int, message: str, code: str, *, close: bool = False, **extensions: Any) -> Response:
+    """``close``: the connection closes after the answer, so the server does not read (and discard) the rest of a
+    body it refused."""
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json",
+                    headers={"connection": "close"} if close else None)
 
 
 def _too_large(limit: str, maximum: int, actual: int | None) -> Response:
     details = {"limit": limit, "max": maximum, **({"actual": actual} if actual is not None else {})}
     return _error_response(413, f"The request exceeds the {limit} limit of {maximum} bytes",
-                           ErrorCode.OPERATION_LIMIT_EXCEEDED.value, **details)
+                           ErrorCode.OPERATION_LIMIT_EXCEEDED.value, close=True, **details)
 
 
 def _with_get_cache_headers(send: Send) -> Send:
@@ -130,8 +134,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 await _too_large(name, error.limit, None)(scope, no_body, send)
         except BodyTimeout:
             if not tracked.started:
-                await _error_response(408, "The request body did not arrive in time", "REQUEST_TIMEOUT")(
-                    scope, no_body, send)
+                await _error_response(408, "The request body did not arrive in time", "REQUEST_TIMEOUT",
+                                      close=True)(scope, no_body, send)
         except ClientGone:
             return
 
@@ -180,7 +184,9 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         assert isinstance(request, Request)
         request_id = getattr(request.state, "request_id", None)
-        return self.runtime.context(self.runtime.caller(request.headers, request_id))
+        context = self.runtime.context(self.runtime.caller(request.headers, request_id))
+        request.state.context = context  # for process_result: the request's ledger (cost)
+        return context
 
     def encode_json(self, data: object) -> bytes:
         """orjson: a 50-target response encodes several times faster than with the json module."""
@@ -194,4 +200,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             response["errors"] = [format_error(e, request_id, hide_suggestions=hide) for e in result.errors]
         if result.extensions:
             response["extensions"] = result.extensions
+        context = getattr(request.state, "context", None) if isinstance(request, Request) else None
+        if context is not None and request.headers.get(COST_HEADER, "").lower() in ("1", "true"):
+            response["extensions"] = {**(response.get("extensions") or {}), "cost": context.caller.ledger.cost()}
         return response

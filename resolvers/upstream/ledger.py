@@ -17,6 +17,16 @@ class CallLedger:
     limit: int | None = None
     made: int = 0
     shared: int = 0  # reads answered by a call another request made (shared reads)
+    estimated_calls: int | None = None  # what the transport estimated before running the operation
+    estimated_objects: int | None = None
+
+    def estimate(self, calls: int, objects: int) -> None:
+        self.estimated_calls, self.estimated_objects = calls, objects
+
+    def cost(self) -> dict[str, dict[str, int | None]]:
+        """The estimate beside what was spent, as ``extensions.cost`` reports it."""
+        return {"estimated": {"upstreamCalls": self.estimated_calls, "resultObjects": self.estimated_objects},
+                "actual": {"upstreamCalls": self.made, "sharedReads": self.shared}}
 
     def joined(self) -> None:
         self.shared += 1

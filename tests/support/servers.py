@@ -93,3 +93,29 @@ def start_gateway(upstream_url: str, **settings: object) -> RunningGateway:
     app = create_app(runtime)
     server = ThreadedServer(app, lifespan="on", **server_options(runtime.settings)).start()
     return RunningGateway(server, getattr(app.state, "grpc_port", None))
+
+
+def stream_until_answered(url: str, head: bytes, chunk: bytes = b"", count: int = 0) -> tuple[int, bytes]:
+    """Sends ``head`` then up to ``count`` ``chunk``s on a raw socket, as a client that streams a large body does,
+    stopping once the server answers or closes: (chunks sent, the server's answer)."""
+    import select
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    sent, answer = 0, b""
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        try:
+            sock.sendall(head)
+            for _ in range(count):
+                if select.select([sock], [], [], 0)[0]:
+                    break  # the server answered before the body was complete
+                sock.sendall(chunk)
+                sent += 1
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            while data := sock.recv(65536):
+                answer += data
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return sent, answer
