@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import uvicorn
 
 from gateway.config import OperationLimits, Settings, env
+from resolvers.upstream.resilience import ResilienceSettings
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, DEMO_TENANT, FaultConfig, Sandbox, SandboxSettings, Store
 from sandbox import seed_demo as seed_demo_data
 from sandbox.server import ThreadedServer
@@ -93,11 +94,14 @@ class Option:
 
     def default(self, defaults: Settings) -> Any:
         section, _, name = self.setting.rpartition(".")
-        value = getattr(defaults.operation_limits if section else defaults, name)
+        value = getattr(getattr(defaults, SECTIONS[section]) if section else defaults, name)
         raw = env(self.env_name)
         if raw is None or raw == "":
             return value
         return tuple(part for part in raw.split(",") if part) if self.repeatable else self.parse(raw)
+
+
+SECTIONS = {"limits": "operation_limits", "resilience": "resilience"}  # Option.setting prefixes
 
 
 def _port(text: str) -> int | None:
@@ -137,6 +141,23 @@ OPTIONS = [
            "%(default)s)"),
     Option("--max-result-objects", "limits.max_result_objects", int,
            "objects a GraphQL operation may return, estimated before it runs (default: %(default)s)"),
+    Option("--operation-timeout", "operation_timeout", float,
+           "seconds for a whole GraphQL operation; gRPC uses the smaller of this and the caller's deadline "
+           "(default: %(default)s)"),
+    Option("--upstream-retries", "resilience.retries", int,
+           "extra attempts for an upstream call the retry table allows (default: %(default)s)"),
+    Option("--retry-budget", "resilience.budget_ratio", float,
+           "retries at most this share of upstream calls over 10 s, plus 3 per second (default: %(default)s)"),
+    Option("--breaker-failures", "resilience.breaker_failures", int,
+           "consecutive upstream failures that open the circuit breaker (default: %(default)s)"),
+    Option("--breaker-error-rate", "resilience.breaker_error_rate", float,
+           "share of failed upstream calls over 10 s (at least 20 calls) that opens it (default: %(default)s)"),
+    Option("--breaker-open-seconds", "resilience.breaker_open_seconds", float,
+           "seconds the breaker stays open before one probe call may pass (default: %(default)s)"),
+    Option("--max-upstream-in-flight", "resilience.max_in_flight", int,
+           "upstream calls in flight at once, all requests together (default: %(default)s)"),
+    Option("--upstream-queue-timeout", "resilience.queue_timeout", float,
+           "seconds a call may wait for a place before it is shed with OVERLOADED (default: %(default)s)"),
     Option("--introspection", "introspection", _flag_bool,
            "GraphQL introspection, field suggestions and gRPC reflection (default: on)"),
     Option("--cors-origin", "cors_origins", str,
@@ -168,15 +189,16 @@ def _add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 def settings_from(args: argparse.Namespace) -> Settings:
     """The Settings the parsed ``serve`` options describe."""
     values: dict[str, Any] = {}
-    limits: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
     for option in OPTIONS:
         section, _, name = option.setting.rpartition(".")
         if option.repeatable:
             value = tuple(getattr(args, option.setting) or option.default(Settings()))
         else:
             value = getattr(args, option.flag[2:].replace("-", "_"))
-        (limits if section else values)[name] = value
-    return Settings(**values, operation_limits=OperationLimits(**limits))
+        (sections[section] if section else values)[name] = value
+    return Settings(**values, operation_limits=OperationLimits(**sections["limits"]),
+                    resilience=ResilienceSettings(**sections["resilience"]))
 
 
 def _shown(url: str) -> str:

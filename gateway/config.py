@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from resolvers.upstream.resilience import ResilienceSettings
+
 ENV_PREFIX = "UMANIZE_"
 
 
@@ -49,6 +51,8 @@ class Settings:
     service_api_key: str | None = None
     sandbox_db: str = ".sandbox/demo.db"
     operation_limits: OperationLimits = field(default_factory=OperationLimits)
+    resilience: ResilienceSettings = field(default_factory=ResilienceSettings)
+    operation_timeout: float = 30.0  # seconds for a whole GraphQL operation; caps a gRPC caller's deadline
     introspection: bool = True
 
     def problem(self) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from dataclasses import replace
 
 from gateway.config import Settings
 from resolvers.operations.context import RequestContext, ResolverSettings
@@ -30,7 +32,8 @@ class GatewayRuntime:
         return cls(settings, UpstreamClient(settings.upstream_url, timeout=settings.upstream_timeout,
                                             max_connections=settings.upstream_max_connections,
                                             share_reads=settings.share_reads,
-                                            expose_errors=settings.expose_upstream_errors))
+                                            expose_errors=settings.expose_upstream_errors,
+                                            resilience=settings.resilience))
 
     def caller(self, headers: Mapping[str, str], request_id: str | None) -> Caller:
         """The caller's own credentials; the configured service key only when the caller sent none."""
@@ -41,7 +44,12 @@ class GatewayRuntime:
                       ledger=CallLedger(limit=self.settings.operation_limits.max_upstream_calls))
 
     def context(self, caller: Caller, *, deadline: float | None = None) -> RequestContext:
-        return RequestContext(self.upstream, caller, self.resolver_settings, deadline=deadline)
+        """The request's context. Its deadline is the caller's (gRPC) capped by --operation-timeout, which
+        alone bounds a GraphQL operation; every upstream call and retry fits within it."""
+        latest = time.monotonic() + self.settings.operation_timeout
+        deadline = latest if deadline is None else min(deadline, latest)
+        return RequestContext(self.upstream, replace(caller, deadline=deadline), self.resolver_settings,
+                              deadline=deadline)
 
     async def aclose(self) -> None:
         await self.upstream.aclose()

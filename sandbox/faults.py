@@ -9,6 +9,9 @@ Faults are off by default. They apply to the REST API paths (``/campaigns/...``)
   and a ``{"detail": "Injected fault"}`` body; a 429 also carries ``Retry-After: 1``.
 - ``drop_rate`` (0..1): that share of requests gets response headers and then a closed connection, so the
   client sees a truncated response.
+- ``error_count``: fail exactly the next N matching requests (with ``error_status``), then none: a transient
+  fault of a known length.
+- ``retry_after``: seconds sent as ``Retry-After`` with injected errors (overrides a 429's default of 1).
 - ``path_contains``: limit faults to paths containing this text (for example ``/verify-goal``).
 - ``seed``: seeds the random draws so a run is repeatable.
 """
@@ -37,9 +40,13 @@ class FaultConfig:
     drop_rate: float = 0.0
     path_contains: str | None = None
     seed: int | None = None
+    error_count: int | None = None  # fail only the next N matching requests (with error_status), then none
+    retry_after: float | None = None  # Retry-After sent with injected errors (429 always sends 1)
 
     def validate(self) -> list[str]:
         problems = []
+        if self.error_count is not None and self.error_count < 0:
+            problems.append("error_count must not be negative")
         if not 0 <= self.error_rate <= 1:
             problems.append("error_rate must be between 0 and 1")
         if not 0 <= self.drop_rate <= 1:
@@ -93,10 +100,12 @@ class FaultInjector:
         self.app = app
         self.config = config or FaultConfig()
         self._random = random.Random(self.config.seed)
+        self._errors_left = self.config.error_count
 
     def configure(self, config: FaultConfig) -> None:
         self.config = config
         self._random = random.Random(config.seed)
+        self._errors_left = config.error_count
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         config = self.config
@@ -113,10 +122,15 @@ class FaultInjector:
                         "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
             await send({"type": "http.response.body", "body": b'{"data": [', "more_body": True})
             raise InjectedConnectionDrop(path)
-        if config.error_rate and self._random.random() < config.error_rate:
+        counted = self._errors_left is not None and self._errors_left > 0
+        if counted or (config.error_rate and self._random.random() < config.error_rate):
+            if counted:
+                self._errors_left = (self._errors_left or 1) - 1
             body = json.dumps({"detail": "Injected fault"}).encode()
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-            if config.error_status == 429:
+            if config.retry_after is not None:
+                headers.append((b"retry-after", f"{config.retry_after:g}".encode()))
+            elif config.error_status == 429:
                 headers.append((b"retry-after", b"1"))
             await send({"type": "http.response.start", "status": config.error_status, "headers": headers})
             await send({"type": "http.response.body", "body": body})

@@ -10,7 +10,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, ValuesOfCorrectTypeRule
 from strawberry.types import ExecutionContext
 
-from resolvers.domain.errors import BadUserInput, ErrorCode, GatewayError, OperationLimitExceeded, RateLimited
+from resolvers.domain.errors import BadUserInput, ErrorCode, GatewayError, OperationLimitExceeded
 
 if TYPE_CHECKING:
     from gateway.graphql_api.documents import DocumentCache
@@ -71,7 +71,7 @@ def format_error(error: GraphQLError, request_id: str | None, *, hide_suggestion
             extensions["upstreamStatus"] = original.upstream_status
         if isinstance(original, BadUserInput) and original.field_errors:
             extensions["fieldErrors"] = [e.as_json() for e in original.field_errors]
-        if isinstance(original, RateLimited) and original.retry_after is not None:
+        if original.retry_after is not None:
             extensions["retryAfter"] = original.retry_after
         if isinstance(original, OperationLimitExceeded):
             extensions.update(original.details())

@@ -8,6 +8,7 @@ instead of answering UNIMPLEMENTED.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,6 +26,7 @@ from resolvers.operations.context import RequestContext
 
 logger = logging.getLogger("gateway.grpc")
 
+HALF_CLOSE_GRACE = 0.05  # seconds; grpc.aio delivers a cancellation within loop iterations of the stream's end
 REQUEST_ID_KEY = "x-request-id"  # read from the call's metadata, returned in its trailers
 SERVICE = pb.DESCRIPTOR.services_by_name["TargetsService"]
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -53,6 +55,9 @@ def request_context(runtime: GatewayRuntime, context: Context) -> RequestContext
 async def _abort(context: Context, method: MethodDescriptor, error: Exception, request_id: str) -> NoReturn:
     """Gateway errors become their status with details; anything else INTERNAL, masked and logged once. The
     trailers carry the request id too, as on success."""
+    if isinstance(error, StreamEnded):
+        logger.info("%s: %s (request %s); nothing was sent upstream", method.full_name, error, request_id)
+        raise asyncio.CancelledError  # the client is gone or past its deadline: there is nobody to answer
     if isinstance(error, GatewayError):
         status = rich_status(error, request_id, INPUT_FIELDS[method.name])
     else:
@@ -62,13 +67,33 @@ async def _abort(context: Context, method: MethodDescriptor, error: Exception, r
     raise AssertionError("abort raises")  # pragma: no cover
 
 
+class StreamEnded(Exception):
+    """A client stream that ended without the client's clean half-close: cancelled, or past its deadline."""
+
+
+async def whole_stream(messages: AsyncIterator[Any], context: Context) -> AsyncIterator[Any]:
+    """The client's messages; StreamEnded instead of a normal end when the call was cancelled or its deadline
+    passed. grpc.aio ends a cancelled call's request stream as if the client had half-closed, and tells of the
+    cancellation a moment later (it cancels the handler's task): so the end of the stream is trusted only after
+    HALF_CLOSE_GRACE, during which a cancellation interrupts the handler before anything is sent upstream."""
+    async for message in messages:
+        yield message
+    await asyncio.sleep(HALF_CLOSE_GRACE)
+    remaining = context.time_remaining()
+    if context.cancelled() or context.done() or (remaining is not None and remaining <= 0):
+        raise StreamEnded("the client stream ended without a clean half-close")
+
+
 def _unary(method: MethodDescriptor, implementation: UnaryRpc,
            runtime: GatewayRuntime) -> Callable[..., Awaitable[Any]]:
-    """Unary and client-streaming RPCs: one response."""
+    """Unary and client-streaming RPCs: one response. A client stream reaches the servicer through
+    ``whole_stream``, so nothing is done with a stream the client did not finish."""
 
     async def handle(request: Any, context: Context) -> Any:
         ctx = request_context(runtime, context)
         context.set_trailing_metadata(((REQUEST_ID_KEY, ctx.caller.request_id or ""),))
+        if method.client_streaming:
+            request = whole_stream(request, context)
         try:
             return await implementation(request, ctx)
         except Exception as error:

@@ -45,11 +45,17 @@ class GrpcServer:
             )
         self.port = self.server.add_insecure_port(f"{host}:{port}")
         self._watch: asyncio.Task[None] | None = None
+        self._pending: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
+        # the breaker opening or closing changes health at once, not at the next periodic probe
+        self.runtime.upstream.breaker.listeners.append(lambda _: self._health_soon())
         await self._update_health()
         await self.server.start()
         self._watch = asyncio.create_task(self._watch_upstream(), name="grpc-health")
+
+    def _health_soon(self) -> None:
+        self._pending = asyncio.ensure_future(self._update_health())
 
     async def _update_health(self) -> None:
         serving = await self.runtime.upstream.probe()

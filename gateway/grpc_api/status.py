@@ -15,6 +15,7 @@ from resolvers.domain.errors import (
     GatewayError,
     NotFound,
     OperationLimitExceeded,
+    Overloaded,
     RateLimited,
     Unauthenticated,
     UpstreamTimeout,
@@ -35,6 +36,7 @@ STATUS_CODES: dict[type[GatewayError], grpc.StatusCode] = {
     Conflict: grpc.StatusCode.ABORTED,
     RateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     OperationLimitExceeded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Overloaded: grpc.StatusCode.UNAVAILABLE,
     UpstreamUnavailable: grpc.StatusCode.UNAVAILABLE,
     UpstreamTimeout: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
@@ -82,7 +84,7 @@ def rich_status(error: GatewayError, request_id: str, input_field: str) -> grpc.
                 field=input_field, reason="too_many_violations",
                 description=f"and {len(error.field_errors) - MAX_VIOLATIONS} more"))
         details.append(_pack(error_details_pb2.BadRequest(field_violations=violations)))
-    if isinstance(error, RateLimited) and error.retry_after is not None:
+    if error.retry_after is not None:
         delay = duration_pb2.Duration()
         delay.FromMilliseconds(int(error.retry_after * 1000))
         details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))

@@ -8,7 +8,8 @@ GatewayError
  ├── Conflict              upstream 409
  ├── RateLimited           upstream 429, with retry_after seconds when the upstream said
  ├── OperationLimitExceeded  the operation asks for more than a limit allows (refused before or while running)
- ├── UpstreamUnavailable   upstream 5xx, connection failures, unparseable bodies
+ ├── Overloaded            too many upstream calls waiting: shed at once, retryable
+ ├── UpstreamUnavailable   upstream 5xx, connection failures, unparseable bodies, an open circuit breaker
  └── UpstreamTimeout       the upstream did not answer in time
 
 GraphQL reports ``code`` as ``extensions.code``; gRPC maps the same classes to status codes in its own table.
@@ -31,6 +32,7 @@ class ErrorCode(StrEnum):
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
     UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
     OPERATION_LIMIT_EXCEEDED = "OPERATION_LIMIT_EXCEEDED"
+    OVERLOADED = "OVERLOADED"
 
 
 ECHO_CHARS = 100
@@ -56,14 +58,17 @@ class FieldError:
 
 
 class GatewayError(Exception):
-    """Base class: a failure the gateway expected and reports to the client with a code."""
+    """Base class: a failure the gateway expected and reports to the client with a code; ``retry_after``
+    (seconds), when set, tells the client when trying again may succeed."""
 
     code: ErrorCode
 
-    def __init__(self, message: str, *, upstream_status: int | None = None) -> None:
+    def __init__(self, message: str, *, upstream_status: int | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.upstream_status = upstream_status
+        self.retry_after = retry_after
 
 
 class BadUserInput(GatewayError):
@@ -94,10 +99,9 @@ class Conflict(GatewayError):
 class RateLimited(GatewayError):
     code = ErrorCode.RATE_LIMITED
 
-    def __init__(self, message: str, *, retry_after: float | None = None,
-                 upstream_status: int | None = None) -> None:
-        super().__init__(message, upstream_status=upstream_status)
-        self.retry_after = retry_after
+
+class Overloaded(GatewayError):
+    code = ErrorCode.OVERLOADED
 
 
 class OperationLimitExceeded(GatewayError):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +43,17 @@ from resolvers.domain.models import (
 )
 from resolvers.upstream import decode
 from resolvers.upstream.ledger import CallLedger
+from resolvers.upstream.resilience import (
+    RETRY_AFTER_STATUSES,
+    RETRYABLE_STATUSES,
+    BreakerState,
+    CircuitBreaker,
+    InFlightLimit,
+    ResilienceSettings,
+    Retry,
+    RetryBudget,
+    backoff,
+)
 from resolvers.upstream.shared_reads import ReadKey, SharedReads
 from resolvers.upstream.transport import AiohttpTransport
 
@@ -54,6 +67,7 @@ class Caller:
     api_key: str | None = None
     request_id: str | None = None
     ledger: CallLedger = field(default_factory=CallLedger, compare=False, repr=False)
+    deadline: float | None = None  # time.monotonic() by which the whole request must be answered
 
     @property
     def has_credentials(self) -> bool:
@@ -84,6 +98,18 @@ MIN_CALL_SECONDS = 0.005  # less than this left of the caller's deadline cannot 
 def _check_time_left(timeout: float | None) -> None:
     if timeout is not None and timeout < MIN_CALL_SECONDS:
         raise UpstreamTimeout("The caller's deadline leaves no time for an upstream call")
+
+
+def _retryable_failure(retry: Retry, cause: BaseException) -> bool:
+    """Whether a transport failure may be retried under ``retry``: never sent (no connection was made) for every
+    operation; dropped before any response only for idempotent ones. Timeouts and failures mid-response are not
+    retried (the deadline is spent, or the upstream may have acted)."""
+    if isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError | httpx.ConnectError):
+        return True
+    if retry is not Retry.IDEMPOTENT:
+        return False
+    return isinstance(cause, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError | httpx.RemoteProtocolError
+                      | httpx.ReadError) and not isinstance(cause, aiohttp.ClientPayloadError)
 
 
 def _printable_ascii(value: str) -> bool:
@@ -219,9 +245,13 @@ class UpstreamClient:
 
     def __init__(self, base_url: str, *, timeout: float = 10.0, max_connections: int = 100,
                  transport: httpx.AsyncBaseTransport | None = None, share_reads: bool = True,
-                 expose_errors: bool = False) -> None:
+                 expose_errors: bool = False, resilience: ResilienceSettings | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.expose_errors = expose_errors
+        self.resilience = resilience or ResilienceSettings()
+        self.retry_budget = RetryBudget(self.resilience)
+        self.breaker = CircuitBreaker(self.resilience)
+        self.in_flight = InFlightLimit(self.resilience)
         self.timeout = timeout
         self.shared_reads = SharedReads(enabled=share_reads)
         self._http = httpx.AsyncClient(
@@ -234,29 +264,74 @@ class UpstreamClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, caller: Caller, method: str, path: str | httpx.URL, *,
+    async def _call(self, caller: Caller, method: str, path: str | httpx.URL, *, retry: Retry,
                     params: Mapping[str, str] | None = None,
                     json_body: Any = None, files: Mapping[str, Any] | None = None,
                     timeout: float | None = None) -> httpx.Response:
+        """One upstream operation: attempts as the retry table allows, each within the caller's deadline, through
+        the circuit breaker and the in-flight limit; non-2xx answers become gateway errors."""
         headers = caller.headers()
-        _check_time_left(timeout)
-        caller.ledger.spend()
-        with mapped_transport_errors():
-            response = await self._http.request(
-                method, path, params=params, json=json_body, files=files, headers=headers,
-                timeout=httpx.Timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        if response.is_success:
-            return response
-        raise error_from_response(response, expose=self.expose_errors, request_id=caller.request_id)
+        horizon = caller.deadline if caller.deadline is not None else \
+            time.monotonic() + (timeout if timeout is not None else self.timeout)
+        attempt = 0
+        while True:
+            attempt_timeout = min(self.timeout, horizon - time.monotonic())
+            _check_time_left(attempt_timeout)
+            self.breaker.before_call()
+            caller.ledger.spend()
+            self.retry_budget.record_call()
+            try:
+                async with self.in_flight.place() as waited:
+                    caller.ledger.waited += waited
+                    for upload in (files or {}).values():
+                        upload[1].seek(0)  # a retried import sends its file from the start
+                    with mapped_transport_errors():
+                        response = await self._http.request(method, path, params=params, json=json_body,
+                                                            files=files, headers=headers,
+                                                            timeout=httpx.Timeout(attempt_timeout))
+            except (UpstreamUnavailable, UpstreamTimeout) as error:
+                if error.__cause__ is None:  # not the transport's failure (the deadline was checked above)
+                    self.breaker.abandon_probe()
+                    raise
+                self.breaker.record(success=False)
+                if _retryable_failure(retry, error.__cause__) and await self._backoff(attempt, horizon, None):
+                    attempt += 1
+                    caller.ledger.retries += 1
+                    continue
+                raise
+            except BaseException:
+                self.breaker.abandon_probe()
+                raise
+            self.breaker.record(success=response.status_code < 500)
+            if response.is_success:
+                return response
+            refusal = error_from_response(response, expose=self.expose_errors, request_id=caller.request_id)
+            retryable = response.status_code in RETRYABLE_STATUSES or (
+                response.status_code in RETRY_AFTER_STATUSES and refusal.retry_after is not None)
+            if retry is Retry.IDEMPOTENT and retryable and await self._backoff(attempt, horizon, refusal.retry_after):
+                attempt += 1
+                caller.ledger.retries += 1
+                continue
+            raise refusal
 
-    async def _write(self, caller: Caller, campaign_id: UUID, method: str, path: str, *,
+    async def _backoff(self, attempt: int, horizon: float, retry_after: float | None) -> bool:
+        """Waits before attempt ``attempt + 1`` and says True, or says False: no attempts left, no time left
+        before the deadline (for the wait and a useful call after it), or no retry budget."""
+        if attempt >= self.resilience.retries:
+            return False
+        delay = retry_after if retry_after is not None else backoff(attempt, self.resilience)
+        if time.monotonic() + delay + MIN_CALL_SECONDS >= horizon or not self.retry_budget.try_retry():
+            return False
+        await asyncio.sleep(delay)
+        return True
+
+    async def _write(self, caller: Caller, campaign_id: UUID, method: str, path: str, *, retry: Retry,
                      params: Mapping[str, str] | None = None, json_body: Any = None,
                      files: Mapping[str, Any] | None = None, timeout: float | None = None) -> httpx.Response:
         """A call that changes the campaign: reads of it that start once it ended do not join older reads."""
         try:
-            return await self._call(caller, method, path, params=params, json_body=json_body, files=files,
-                                    timeout=timeout)
+            return await self._call(caller, method, path, retry=retry, params=params, json_body=json_body,
+                                    files=files, timeout=timeout)
         finally:
             self.shared_reads.forget_campaign(campaign_id)
 
@@ -266,8 +341,8 @@ class UpstreamClient:
         caller.headers()  # no credentials: fail here, before joining anything
         _check_time_left(timeout)
 
-        async def fetch() -> T:
-            return parse(self._json(await self._call(caller, "GET", url)))
+        async def fetch() -> T:  # retried inside: requests sharing the read share the retried result
+            return parse(self._json(await self._call(caller, "GET", url, retry=Retry.IDEMPOTENT)))
 
         key = ReadKey(campaign_id, kind, str(url), caller.authorization, caller.api_key)
         with mapped_transport_errors():
@@ -281,7 +356,10 @@ class UpstreamClient:
             raise decode.MalformedUpstreamBody("The upstream answered with a body that is not JSON") from exc
 
     async def probe(self) -> bool:
-        """True when the upstream answers HTTP at all (any status): the gateway's readiness signal."""
+        """True when the upstream answers HTTP at all (any status) and the breaker is not open: the gateway's
+        readiness signal."""
+        if self.breaker.state is BreakerState.OPEN:
+            return False
         try:
             with mapped_transport_errors():
                 await self._http.get("/openapi.json", timeout=httpx.Timeout(2.0))
@@ -309,26 +387,29 @@ class UpstreamClient:
     async def delete_target(self, caller: Caller, campaign_id: UUID, target_id: UUID, *, purge: bool,
                             timeout: float | None = None) -> DeleteResult:
         await self._write(caller, campaign_id, "DELETE", self._target_path(campaign_id, target_id),
+                          retry=Retry.UNSENT_ONLY if purge else Retry.IDEMPOTENT,
                           params={"purge": "true"} if purge else None, timeout=timeout)
         return DeleteResult(target_id=target_id, purged=purge)
 
     async def restore_target(self, caller: Caller, campaign_id: UUID, target_id: UUID, *,
                              timeout: float | None = None) -> Target:
         response = await self._write(caller, campaign_id, "POST",
-                                     self._target_path(campaign_id, target_id) + "/restore", timeout=timeout)
+                                     self._target_path(campaign_id, target_id) + "/restore",
+                                     retry=Retry.IDEMPOTENT, timeout=timeout)
         return decode.target(self._json(response))
 
     async def update_stage(self, caller: Caller, campaign_id: UUID, target_id: UUID, stage: str, *,
                            timeout: float | None = None) -> Target:
         response = await self._write(caller, campaign_id, "PATCH",
                                      self._target_path(campaign_id, target_id) + "/stage",
-                                     json_body={"stage": stage}, timeout=timeout)
+                                     retry=Retry.IDEMPOTENT, json_body={"stage": stage}, timeout=timeout)
         return decode.target(self._json(response))
 
     async def verify_goal(self, caller: Caller, campaign_id: UUID, target_id: UUID, *,
                           timeout: float | None = None) -> Target:
         response = await self._write(caller, campaign_id, "POST",
-                                     self._target_path(campaign_id, target_id) + "/verify-goal", timeout=timeout)
+                                     self._target_path(campaign_id, target_id) + "/verify-goal",
+                                     retry=Retry.UNSENT_ONLY, timeout=timeout)
         return decode.target(self._json(response))
 
     async def enroll_targets(self, caller: Caller, campaign_id: UUID, items: list[EnrollItem], *,
@@ -339,7 +420,7 @@ class UpstreamClient:
             for i in items
         ]}
         response = await self._write(caller, campaign_id, "POST", f"/campaigns/{campaign_id}/targets:bulk",
-                                     json_body=body, timeout=timeout)
+                                     retry=Retry.UNSENT_ONLY, json_body=body, timeout=timeout)
         # The documented response schema is empty: pass on whatever JSON came back, or null.
         result = None if not response.content else self._json(response)
         return EnrollResult(requested=len(items), result=result)
@@ -355,7 +436,7 @@ class UpstreamClient:
                 body[key] = str(value)
         response = await self._write(caller, campaign_id, "POST",
                                      f"/campaigns/{campaign_id}/targets:create-customer", json_body=body,
-                                     timeout=timeout)
+                                     retry=Retry.UNSENT_ONLY, timeout=timeout)
         return decode.enroll_customer_result(self._json(response))
 
     async def import_targets(self, caller: Caller, campaign_id: UUID, *, filename: str, content_type: str,
@@ -363,7 +444,7 @@ class UpstreamClient:
                              timeout: float | None = None) -> ImportResult:
         """Send the file as multipart field ``file``; httpx reads it in chunks from the file object."""
         response = await self._write(
-            caller, campaign_id, "POST", f"/campaigns/{campaign_id}/targets:import",
+            caller, campaign_id, "POST", f"/campaigns/{campaign_id}/targets:import", retry=Retry.UNSENT_ONLY,
             params={"skip_if_in_other_campaigns": "true"} if skip_if_in_other_campaigns else None,
             files={"file": (filename, file, content_type)}, timeout=timeout,
         )

@@ -17,6 +17,8 @@ class CallLedger:
     limit: int | None = None
     made: int = 0
     shared: int = 0  # reads answered by a call another request made (shared reads)
+    retries: int = 0  # of the calls made, those that repeated a failed attempt
+    waited: float = 0.0  # seconds spent waiting for a place among the upstream calls in flight
     estimated_calls: int | None = None  # what the transport estimated before running the operation
     estimated_objects: int | None = None
 

@@ -30,6 +30,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             connector = aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=self.keepalive_seconds,
                                              enable_cleanup_closed=True)
             self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False)
+            # aiohttp re-sends a GET or DELETE once when a pooled connection drops: a purge could reach the
+            # upstream twice. Whether a request is sent again is the client's decision (resilience.py), so off.
+            self._session._retry_connection = False
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

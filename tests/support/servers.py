@@ -9,6 +9,7 @@ import httpx
 
 from sandbox import DEMO_API_KEY, Sandbox, Store
 from sandbox.server import ThreadedServer
+from resolvers.upstream.resilience import ResilienceSettings
 from sandbox.store import CustomerFields
 
 OTHER_TENANT_KEY = "other-tenant-key"
@@ -83,12 +84,17 @@ class RunningGateway:
         self.server.stop()
 
 
+NO_BREAKER = ResilienceSettings(breaker_failures=10**9, breaker_error_rate=2.0)
+
+
 def start_gateway(upstream_url: str, **settings: object) -> RunningGateway:
     from gateway.app import create_app, server_options
     from gateway.config import Settings
     from gateway.runtime import GatewayRuntime
 
-    options: dict[str, object] = {"grpc_port": None, **settings}
+    # Many tests inject failures on purpose into one shared gateway: its breaker never opens unless a test asks
+    # (tests/e2e/test_resilience.py starts gateways with the real defaults).
+    options: dict[str, object] = {"grpc_port": None, "resilience": NO_BREAKER, **settings}
     runtime = GatewayRuntime.from_settings(Settings(upstream_url=upstream_url, **options))  # type: ignore[arg-type]
     app = create_app(runtime)
     server = ThreadedServer(app, lifespan="on", **server_options(runtime.settings)).start()

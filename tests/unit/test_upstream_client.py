@@ -116,7 +116,7 @@ def test_failed_keys_are_evicted_so_a_later_load_retries() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         attempts.append(str(request.url))
         if len(attempts) == 1:
-            return httpx.Response(503)
+            return httpx.Response(500)  # not retried (the retry table): the load fails, and is evicted
         return httpx.Response(200, json={"data": [MINIMAL], "meta": {"total": 1}})
 
     async def scenario() -> tuple[str, int]:
