@@ -62,8 +62,10 @@ class Query:
     def campaign(self, id: UUID) -> Campaign:
         return Campaign(id=id)
 
-    @strawberry.field(description="Several campaigns; their target lists are fetched concurrently.")
-    def campaigns(self, ids: list[UUID]) -> list[Campaign]:
+    @strawberry.field(description="Several campaigns; their target lists are fetched concurrently. Each item is "
+                                  "nullable: a campaign whose data could not be fetched is null, with its error at "
+                                  "its path, and the others are still returned.")
+    def campaigns(self, ids: list[UUID]) -> list[Campaign | None]:
         return [Campaign(id=i) for i in ids]
 
 

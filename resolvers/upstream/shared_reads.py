@@ -85,6 +85,8 @@ class SharedReads:
     def _land(self, key: ReadKey, flight: _Flight[Any]) -> None:
         if self._flights.get(key) is flight:
             del self._flights[key]
+        if flight.task.done() and not flight.task.cancelled():
+            flight.task.exception()  # retrieved: a call whose waiters all timed out is not "never retrieved"
 
     def __len__(self) -> int:
         return len(self._flights)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
+from resolvers.upstream.resilience import ResilienceSettings
 from sandbox import DEMO_API_KEY, Sandbox, Store
 from sandbox.server import ThreadedServer
-from resolvers.upstream.resilience import ResilienceSettings
 from sandbox.store import CustomerFields
 
 OTHER_TENANT_KEY = "other-tenant-key"
@@ -71,6 +72,7 @@ class RunningGateway:
 
     server: ThreadedServer
     grpc_port: int | None
+    runtime: Any = None  # the gateway's GatewayRuntime, for what only the process knows (retry counts, ...)
 
     @property
     def url(self) -> str:
@@ -98,7 +100,7 @@ def start_gateway(upstream_url: str, **settings: object) -> RunningGateway:
     runtime = GatewayRuntime.from_settings(Settings(upstream_url=upstream_url, **options))  # type: ignore[arg-type]
     app = create_app(runtime)
     server = ThreadedServer(app, lifespan="on", **server_options(runtime.settings)).start()
-    return RunningGateway(server, getattr(app.state, "grpc_port", None))
+    return RunningGateway(server, getattr(app.state, "grpc_port", None), runtime)
 
 
 def stream_until_answered(url: str, head: bytes, chunk: bytes = b"", count: int = 0) -> tuple[int, bytes]:
