@@ -7,7 +7,7 @@ NODE_TOOLS := tests/node
 NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed
 BUF := $(NODE_TOOLS)/node_modules/.bin/buf
 
-.PHONY: run test lint sandbox generate bench clean lock
+.PHONY: run test lint sandbox generate bench soak clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \
 		(echo "bench needs wrk (Debian package wrk)"; exit 1)
 	$(BIN)/python -m tests.bench.run
+
+## soak: mixed traffic under rotating upstream faults with a ledger of writes (SOAK_SECONDS, default 120); writes docs/reliability.md
+soak: $(STAMP)
+	$(BIN)/python -m tests.soak.run
 
 ## lock: re-resolve constraints.txt from pyproject.toml (then review the diff)
 lock:

@@ -70,6 +70,7 @@ class Sandbox:
                 Route("/_sandbox/faults", self._authed(self.put_faults), methods=["PUT"]),
                 Route("/_sandbox/requests", self._authed(self.get_requests), methods=["GET"]),
                 Route("/_sandbox/requests", self._authed(self.clear_requests), methods=["DELETE"]),
+                Route("/_sandbox/requests/totals", self._authed(self.request_totals), methods=["GET"]),
             ],
             exception_handlers={
                 HTTPException: self._http_error,
@@ -378,6 +379,12 @@ class Sandbox:
 
     async def get_requests(self, request: Request, tenant: str) -> Response:
         return JSONResponse([asdict(r) for r in self.request_log.snapshot()])
+
+    async def request_totals(self, request: Request, tenant: str) -> Response:
+        """Requests by status since start (0: no response), for long runs that outgrow the log (make soak)."""
+        totals = self.request_log.status_totals()
+        return JSONResponse({"requests": sum(totals.values()), "statuses": {str(k): v for k, v in totals.items()},
+                             "injected": dict(self.faults.injected)})
 
     async def clear_requests(self, request: Request, tenant: str) -> Response:
         self.request_log.clear()

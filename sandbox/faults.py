@@ -23,7 +23,7 @@ import json
 import logging
 import random
 import threading
-from collections import deque
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -101,6 +101,7 @@ class FaultInjector:
         self.config = config or FaultConfig()
         self._random = random.Random(self.config.seed)
         self._errors_left = self.config.error_count
+        self.injected: Counter[str] = Counter()  # faults applied since start, by kind (latency, error, drop)
 
     def configure(self, config: FaultConfig) -> None:
         self.config = config
@@ -116,14 +117,17 @@ class FaultInjector:
             await self.app(scope, receive, send)
             return
         if config.latency_ms:
+            self.injected["latency"] += 1
             await asyncio.sleep(config.latency_ms / 1000)
         if config.drop_rate and self._random.random() < config.drop_rate:
+            self.injected["drop"] += 1
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
             await send({"type": "http.response.body", "body": b'{"data": [', "more_body": True})
             raise InjectedConnectionDrop(path)
         counted = self._errors_left is not None and self._errors_left > 0
         if counted or (config.error_rate and self._random.random() < config.error_rate):
+            self.injected["error"] += 1
             if counted:
                 self._errors_left = (self._errors_left or 1) - 1
             body = json.dumps({"detail": "Injected fault"}).encode()
@@ -161,11 +165,16 @@ class RequestLog:
         self._lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0  # the most REST requests handled at once since the last clear()
+        self.totals: Counter[int] = Counter()  # requests by status (0: no response) since start, never cleared
 
     def clear(self) -> None:
         with self._lock:
             self.entries.clear()
             self.max_in_flight = self.in_flight
+
+    def status_totals(self) -> dict[int, int]:
+        with self._lock:
+            return dict(self.totals)
 
     def snapshot(self) -> list[RecordedRequest]:
         with self._lock:
@@ -191,6 +200,7 @@ class RequestLog:
                                     status, recorded)
             with self._lock:
                 self.entries.append(entry)
+                self.totals[status] += 1
 
         async def record_then_send(message: Message) -> None:
             # Logged before the first byte goes out, so a client never sees a response whose call is not logged.

@@ -49,7 +49,9 @@ class ResilienceSettings:
     budget_ratio: float = 0.2  # retries at most this share of calls over the window...
     budget_floor_per_second: float = 3.0  # ...plus this many per second
     budget_window: float = 10.0  # seconds
-    breaker_failures: int = 5  # consecutive failures that open the breaker
+    # consecutive failures that open the breaker: a count that a partial failure rate under concurrency does
+    # not reach by chance (30% failures make 20 in a row once in ~10^10), but an outage does at once
+    breaker_failures: int = 20
     breaker_error_rate: float = 0.5  # or this share of failures over the window...
     breaker_min_calls: int = 20  # ...once the window holds this many calls
     breaker_window: float = 10.0  # seconds

@@ -273,7 +273,7 @@ def test_the_retry_budget_caps_retries_under_a_sustained_failure_rate(sandbox: S
 
 def test_the_breaker_opens_under_an_outage_and_closes_after_recovery(sandbox: SandboxHandle,
                                                                      faults: Sandbox) -> None:
-    settings = ResilienceSettings(breaker_open_seconds=2.0, retries=0)
+    settings = ResilienceSettings(breaker_open_seconds=2.0, retries=0, breaker_failures=5)
     running = start_gateway(sandbox.url, resilience=settings, grpc_port=0)
     query = {"query": '{ campaign(id: "%s") { targets { totalCount } } }' % DEMO_CAMPAIGN_ID}
     health = health_pb2.HealthCheckRequest(service="umanize.targets.v1.TargetsService")
