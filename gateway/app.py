@@ -17,6 +17,7 @@ from gateway import request_ids
 from gateway.config import Settings
 from gateway.graphql_api.view import GatewayGraphQL
 from gateway.runtime import GatewayRuntime
+from gateway.telemetry.metrics import exposition
 
 
 class RequestIdMiddleware:
@@ -74,6 +75,10 @@ def create_app(runtime: GatewayRuntime) -> Starlette:
                 await grpc_server.stop()
             await runtime.aclose()
 
+    async def metrics(request: Request) -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -89,6 +94,7 @@ def create_app(runtime: GatewayRuntime) -> Starlette:
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import uvicorn
 
 from gateway.config import OperationLimits, Settings, env
+from gateway.telemetry.access import configure_logging, resolved_format
+from gateway.telemetry.tracing import configure_from_environment
 from resolvers.upstream.resilience import ResilienceSettings
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, DEMO_TENANT, FaultConfig, Sandbox, SandboxSettings, Store
 from sandbox import seed_demo as seed_demo_data
@@ -164,6 +167,8 @@ OPTIONS = [
            "a browser origin allowed to call /graphql (repeatable; none by default)", repeatable=True),
     Option("--expose-upstream-errors", "expose_upstream_errors", _flag_bool,
            "pass the upstream's error text to clients (trusted deployments only; default: off)"),
+    Option("--log-format", "log_format", str, "auto (JSON unless stdout is a terminal), json or text"),
+    Option("--log-level", "log_level", str, "the log's level (default: %(default)s)"),
     Option("--service-api-key", "service_api_key", str,
            "X-API-Key sent for callers without credentials (off unless set)"),
     Option("--sandbox-db", "sandbox_db", str, "SQLite file of the embedded sandbox (default: %(default)s)"),
@@ -216,6 +221,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_format, settings.log_level)
+    tracing = configure_from_environment()
     embedded: ThreadedServer | None = None
     store: Store | None = None
     if settings.upstream_url is None:
@@ -225,15 +232,21 @@ def run_serve(args: argparse.Namespace) -> int:
         settings = replace(settings, upstream_url=embedded.url)
     runtime = GatewayRuntime.from_settings(settings)
     base = f"http://{settings.host}:{settings.http_port}"
-    print(f"Umanize gateway: GraphQL (and GraphiQL) at {base}/graphql   health: {base}/healthz, {base}/readyz")
+    banner = [f"Umanize gateway: GraphQL (and GraphiQL) at {base}/graphql   health: {base}/healthz, {base}/readyz"]
     if settings.grpc_port is not None:
-        print(f"  gRPC: {settings.host}:{settings.grpc_port} (umanize.targets.v1.TargetsService, health, reflection)")
+        banner.append(f"  gRPC: {settings.host}:{settings.grpc_port} (umanize.targets.v1.TargetsService, health, "
+                      "reflection)")
+    banner.append(f"  metrics: {base}/metrics   traces: {'on (OTEL_* variables)' if tracing else 'off'}")
     if embedded is not None:
-        print(f"  upstream: embedded sandbox at {embedded.url} (database: {settings.sandbox_db})")
-        print(f"  demo campaign: {DEMO_CAMPAIGN_ID}")
-        print(f"  demo API key: {DEMO_API_KEY}   (send it as the X-API-Key header)")
+        banner += [f"  upstream: embedded sandbox at {embedded.url} (database: {settings.sandbox_db})",
+                   f"  demo campaign: {DEMO_CAMPAIGN_ID}",
+                   f"  demo API key: {DEMO_API_KEY}   (send it as the X-API-Key header)"]
     else:
-        print(f"  upstream: {_shown(settings.upstream_url or '')}")
+        banner.append(f"  upstream: {_shown(settings.upstream_url or '')}")
+    if resolved_format(settings.log_format) == "json":  # stdout carries one JSON object per line: the banner too
+        logging.getLogger("gateway").info("started", extra={"banner": banner})
+    else:
+        print("\n".join(banner))
     sys.stdout.flush()
     app = create_app(runtime)
     tune_garbage_collector()

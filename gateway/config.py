@@ -54,9 +54,15 @@ class Settings:
     resilience: ResilienceSettings = field(default_factory=ResilienceSettings)
     operation_timeout: float = 30.0  # seconds for a whole GraphQL operation; caps a gRPC caller's deadline
     introspection: bool = True
+    log_format: str = "auto"  # json, text, or auto: JSON unless stdout is a terminal
+    log_level: str = "info"
 
     def problem(self) -> str | None:
         """Why these settings cannot serve, or None. Never echoes a secret."""
+        if self.log_format not in ("auto", "json", "text"):
+            return "--log-format must be auto, json or text"
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            return "--log-level must be debug, info, warning, error or critical"
         if self.upstream_url is not None:
             parts = urlsplit(self.upstream_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:

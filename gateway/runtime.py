@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from gateway.config import Settings
+from gateway.telemetry.metrics import PrometheusObserver
 from resolvers.operations.context import RequestContext, ResolverSettings
 from resolvers.upstream import Caller, UpstreamClient
 from resolvers.upstream.ledger import CallLedger
@@ -33,7 +34,7 @@ class GatewayRuntime:
                                             max_connections=settings.upstream_max_connections,
                                             share_reads=settings.share_reads,
                                             expose_errors=settings.expose_upstream_errors,
-                                            resilience=settings.resilience))
+                                            resilience=settings.resilience, observer=PrometheusObserver()))
 
     def caller(self, headers: Mapping[str, str], request_id: str | None) -> Caller:
         """The caller's own credentials; the configured service key only when the caller sent none."""

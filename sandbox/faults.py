@@ -157,7 +157,7 @@ class RequestLog:
     Tests and benchmarks read it (``GET /_sandbox/requests``) to count the upstream calls an operation made.
     """
 
-    RECORDED_HEADERS = ("authorization", "x-api-key", "x-request-id")
+    RECORDED_HEADERS = ("authorization", "x-api-key", "x-request-id", "traceparent")
 
     def __init__(self, app: ASGIApp, capacity: int = 10_000) -> None:
         self.app = app

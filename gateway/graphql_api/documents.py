@@ -42,6 +42,7 @@ from gateway.graphql_api.limits import (
     limit_error,
     shape_rule,
 )
+from gateway.telemetry.tracing import phase_span
 
 V = TypeVar("V")
 D = TypeVar("D")
@@ -152,7 +153,11 @@ class DocumentExtension(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.query is not None:
-            self.prepared = self.documents.prepare(context.query)
+            if self.documents.cache.get(context.query, None) is None:
+                with phase_span("graphql.parse_and_validate"):  # the standard executor's own phases
+                    self.prepared = self.documents.prepare(context.query)
+            else:
+                self.prepared = self.documents.prepare(context.query)
             context.graphql_document = self.prepared.document
         yield
 

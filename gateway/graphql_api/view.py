@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from graphql import GraphQLError, get_operation_ast
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -14,6 +15,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
+from gateway.graphql_api.observed import ObservedSend, counting, describe_span, document_hash
 from gateway.graphql_api.request_body import (
     BodyTimeout,
     BodyTooLarge,
@@ -26,6 +28,9 @@ from gateway.graphql_api.request_body import (
 )
 from gateway.graphql_api.schema import build_schema
 from gateway.runtime import GatewayRuntime
+from gateway.telemetry import metrics
+from gateway.telemetry.access import Exchange, fingerprint
+from gateway.telemetry.tracing import server_span
 from resolvers.domain.errors import ErrorCode
 from resolvers.operations.context import RequestContext
 
@@ -79,6 +84,9 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                                 root_value: Any, sub_response: Any) -> Any:
         """Queries (and target mutations, over POST) over plain data run on compiled plans; everything else on
         strawberry's executor."""
+        if isinstance(request, Request) and isinstance(request_data, GraphQLRequestData) \
+                and isinstance(request_data.query, str):
+            self._describe(request.scope, request_data.query, request_data.operation_name)
         if (self.fast_path is not None and isinstance(request_data, GraphQLRequestData)
                 and isinstance(request_data.query, str) and request_data.protocol == "http"):
             result = await self.fast_path.execute(request_data.query, request_data.operation_name,
@@ -90,10 +98,34 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                                                sub_response)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The HTTP edge: size and time limits before anything is parsed, then the fast JSON lane or strawberry."""
+        """The HTTP edge: the request's server span, access-log line and metrics around everything else."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        state = scope.setdefault("state", {})
+        exchange = state["exchange"] = Exchange(
+            "graphql", request_id=state.get("request_id"),
+            credential=fingerprint(headers.get("authorization") or headers.get("x-api-key")))
+        observed = ObservedSend(send)
+        counted = counting(receive, exchange)
+        metrics.ACTIVE_REQUESTS.labels("graphql").inc()
+        try:
+            with server_span("graphql", headers, {}) as span:
+                exchange.capture_trace()
+                await self._serve(scope, counted, observed)
+                exchange.status = str(observed.status)
+                if not exchange.codes and observed.status >= 400:
+                    exchange.codes = observed.error_codes()
+                if span is not None:
+                    describe_span(span, exchange, observed.status)
+        finally:
+            metrics.ACTIVE_REQUESTS.labels("graphql").dec()
+            exchange.bytes_out = observed.bytes
+            exchange.finish()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Size and time limits before anything is parsed, then the fast JSON lane or strawberry."""
         settings = self.runtime.settings
         if scope["method"] == "GET":
             length = len(scope.get("query_string", b""))
@@ -166,6 +198,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 or not isinstance(operation_name, str | None) or payload.get("extensions")):
             return False
         request = Request(scope)
+        self._describe(scope, query, operation_name)
         context = await self.get_context(request, None)
         result = await self.fast_path.execute(query, operation_name, variables, context, mutations=True)
         if result is None:
@@ -181,11 +214,29 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                      "so a browser cannot send them cross-site", "BAD_USER_INPUT")
         return None
 
+    def _describe(self, scope: Scope, query: str, operation_name: str | None) -> None:
+        """The operation's name and type for the access log, metrics and span, from the cached document."""
+        exchange: Exchange | None = scope.get("state", {}).get("exchange")
+        if exchange is None:
+            return
+        exchange.operation_name = operation_name
+        exchange.document = document_hash(query)
+        try:
+            operation = get_operation_ast(self.gateway_schema.documents.prepare(query).document, operation_name)
+        except GraphQLError:
+            return
+        if operation is not None:
+            exchange.operation_type = operation.operation.value
+            exchange.operation_name = operation.name.value if operation.name else operation_name
+
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         assert isinstance(request, Request)
         request_id = getattr(request.state, "request_id", None)
         context = self.runtime.context(self.runtime.caller(request.headers, request_id))
         request.state.context = context  # for process_result: the request's ledger (cost)
+        exchange: Exchange | None = getattr(request.state, "exchange", None)
+        if exchange is not None:
+            exchange.ledger = context.caller.ledger
         return context
 
     def encode_json(self, data: object) -> bytes:
@@ -197,7 +248,12 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         if result.errors:
             request_id = getattr(request.state, "request_id", None) if isinstance(request, Request) else None
             hide = not self.runtime.settings.introspection
-            response["errors"] = [format_error(e, request_id, hide_suggestions=hide) for e in result.errors]
+            formatted = [format_error(e, request_id, hide_suggestions=hide) for e in result.errors]
+            response["errors"] = formatted  # type: ignore[typeddict-item]
+            exchange: Exchange | None = getattr(request.state, "exchange", None)
+            if exchange is not None:
+                exchange.codes = [e["extensions"]["code"] for e in formatted]
+                exchange.limits = [e["extensions"]["limit"] for e in formatted if "limit" in e["extensions"]]
         if result.extensions:
             response["extensions"] = result.extensions
         context = getattr(request.state, "context", None) if isinstance(request, Request) else None

@@ -12,16 +12,21 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, NoReturn
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from google.protobuf.descriptor import MethodDescriptor
 
 from gateway import request_ids
 from gateway.grpc_api.generated import targets_pb2 as pb
-from gateway.grpc_api.status import internal_status, rich_status
+from gateway.grpc_api.status import INTERNAL_REASON, internal_status, rich_status
 from gateway.runtime import GatewayRuntime
-from resolvers.domain.errors import GatewayError
+from gateway.telemetry import metrics
+from gateway.telemetry.access import Exchange, fingerprint
+from gateway.telemetry.tracing import server_span
+from resolvers.domain.errors import GatewayError, OperationLimitExceeded
 from resolvers.operations.context import RequestContext
 
 logger = logging.getLogger("gateway.grpc")
@@ -52,31 +57,85 @@ def request_context(runtime: GatewayRuntime, context: Context) -> RequestContext
     return runtime.context(runtime.caller(metadata, request_id), deadline=deadline)
 
 
-async def _abort(context: Context, method: MethodDescriptor, error: Exception, request_id: str) -> NoReturn:
+@dataclass(frozen=True)
+class _Status:
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, str | bytes], ...]
+
+
+def _status(method: MethodDescriptor, error: Exception, request_id: str) -> _Status:
     """Gateway errors become their status with details; anything else INTERNAL, masked and logged once. The
     trailers carry the request id too, as on success."""
-    if isinstance(error, StreamEnded):
-        logger.info("%s: %s (request %s); nothing was sent upstream", method.full_name, error, request_id)
-        raise asyncio.CancelledError  # the client is gone or past its deadline: there is nobody to answer
     if isinstance(error, GatewayError):
         status = rich_status(error, request_id, INPUT_FIELDS[method.name])
     else:
         logger.error("Unexpected error in %s (request %s)", method.full_name, request_id, exc_info=error)
         status = internal_status(request_id)
-    await context.abort(status.code, status.details, (*status.trailing_metadata, (REQUEST_ID_KEY, request_id)))
-    raise AssertionError("abort raises")  # pragma: no cover
+    return _Status(status.code, status.details, (*status.trailing_metadata, (REQUEST_ID_KEY, request_id)))
+
+
+@asynccontextmanager
+async def _observed(method: MethodDescriptor, context: Context, ctx: RequestContext,
+                    request: Any) -> AsyncIterator[Exchange]:
+    """The call's server span, its access-log line and its metrics, around the handler; a failure is turned into
+    its status here (so the line and the span know it) and then aborts the call."""
+    metadata = {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+    caller = ctx.caller
+    exchange = Exchange("grpc", request_id=caller.request_id, credential=fingerprint(caller.authorization or
+                                                                                      caller.api_key),
+                        operation_name=method.name, operation_type=_KINDS[method.client_streaming,
+                                                                            method.server_streaming],
+                        ledger=caller.ledger, bytes_in=0 if method.client_streaming else request.ByteSize())
+    metrics.ACTIVE_REQUESTS.labels("grpc").inc()
+    attributes = {"rpc.system": "grpc", "rpc.service": SERVICE.full_name, "rpc.method": method.name}
+    try:
+        with server_span(f"{SERVICE.full_name}/{method.name}", metadata, attributes) as span:
+            exchange.capture_trace()
+            status: _Status | None = None
+            try:
+                yield exchange
+                exchange.status = "OK"
+            except StreamEnded as ended:
+                exchange.status = "CANCELLED"
+                logger.info("%s: %s (request %s); nothing was sent upstream", method.full_name, ended,
+                            caller.request_id)
+                raise asyncio.CancelledError from None  # the client is gone or past its deadline: nobody to answer
+            except asyncio.CancelledError:
+                exchange.status = "CANCELLED"
+                raise
+            except Exception as error:
+                status = _status(method, error, caller.request_id or "")
+                exchange.status = status.code.name
+                exchange.codes = [error.code.value if isinstance(error, GatewayError) else INTERNAL_REASON]
+                if isinstance(error, OperationLimitExceeded):
+                    exchange.limits = [error.limit]
+            finally:
+                if span is not None:
+                    span.set_attribute("rpc.grpc.status_code", (status.code if status else grpc.StatusCode.OK
+                                                                ).value[0])
+            if status is not None:
+                await context.abort(status.code, status.details, status.trailing_metadata)
+    finally:
+        metrics.ACTIVE_REQUESTS.labels("grpc").dec()
+        exchange.finish()
+
+
+_KINDS = {(False, False): "unary", (True, False): "client_stream", (False, True): "server_stream",
+          (True, True): "bidi_stream"}
 
 
 class StreamEnded(Exception):
     """A client stream that ended without the client's clean half-close: cancelled, or past its deadline."""
 
 
-async def whole_stream(messages: AsyncIterator[Any], context: Context) -> AsyncIterator[Any]:
+async def whole_stream(messages: AsyncIterator[Any], context: Context, exchange: Exchange) -> AsyncIterator[Any]:
     """The client's messages; StreamEnded instead of a normal end when the call was cancelled or its deadline
     passed. grpc.aio ends a cancelled call's request stream as if the client had half-closed, and tells of the
     cancellation a moment later (it cancels the handler's task): so the end of the stream is trusted only after
     HALF_CLOSE_GRACE, during which a cancellation interrupts the handler before anything is sent upstream."""
     async for message in messages:
+        exchange.bytes_in += message.ByteSize()
         yield message
     await asyncio.sleep(HALF_CLOSE_GRACE)
     remaining = context.time_remaining()
@@ -92,12 +151,12 @@ def _unary(method: MethodDescriptor, implementation: UnaryRpc,
     async def handle(request: Any, context: Context) -> Any:
         ctx = request_context(runtime, context)
         context.set_trailing_metadata(((REQUEST_ID_KEY, ctx.caller.request_id or ""),))
-        if method.client_streaming:
-            request = whole_stream(request, context)
-        try:
-            return await implementation(request, ctx)
-        except Exception as error:
-            await _abort(context, method, error, ctx.caller.request_id or "")
+        async with _observed(method, context, ctx, request) as exchange:
+            if method.client_streaming:
+                request = whole_stream(request, context, exchange)
+            response = await implementation(request, ctx)
+            exchange.bytes_out = response.ByteSize()
+            return response
 
     handle.__wrapped__ = implementation  # type: ignore[attr-defined]
     return handle
@@ -108,11 +167,10 @@ def _server_stream(method: MethodDescriptor, implementation: StreamingRpc,
     async def handle(request: Any, context: Context) -> AsyncIterator[Any]:
         ctx = request_context(runtime, context)
         context.set_trailing_metadata(((REQUEST_ID_KEY, ctx.caller.request_id or ""),))
-        try:
+        async with _observed(method, context, ctx, request) as exchange:
             async for message in implementation(request, ctx):
+                exchange.bytes_out += message.ByteSize()
                 yield message
-        except Exception as error:
-            await _abort(context, method, error, ctx.caller.request_id or "")
 
     handle.__wrapped__ = implementation  # type: ignore[attr-defined]
     return handle

@@ -58,7 +58,8 @@ class RequestContext:
 
     def __post_init__(self) -> None:
         self.reads = UpstreamReads(self.upstream, self.caller, self.deadline)
-        self.loaders = Loaders(self.reads.list_targets, self.reads.find_targets, self.settings.upstream_concurrency)
+        self.loaders = Loaders(self.reads.list_targets, self.reads.find_targets, self.settings.upstream_concurrency,
+                               self.upstream.observer.batch)
 
     @property
     def timeout(self) -> float | None:

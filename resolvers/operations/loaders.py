@@ -50,8 +50,9 @@ FindTargets = Callable[[ListQuery, set[UUID]], Awaitable[tuple[dict[UUID, Target
 class Loaders:
     """The loaders of one request; created with the request's context, so nothing is shared across callers."""
 
-    def __init__(self, list_targets: ListTargets, find_targets: FindTargets, concurrency: int) -> None:
-        batches = _Batches(list_targets, find_targets, concurrency)  # holds no loader: no reference cycle
+    def __init__(self, list_targets: ListTargets, find_targets: FindTargets, concurrency: int,
+                 observe_batch: Callable[[str, int], None] = lambda loader, size: None) -> None:
+        batches = _Batches(list_targets, find_targets, concurrency, observe_batch)  # holds no loader: no cycle
         self.target_pages: EvictingDataLoader[ListQuery, TargetPage] = EvictingDataLoader(batches.load_pages)
         self.target_by_id: EvictingDataLoader[TargetKey, Target | None] = EvictingDataLoader(batches.load_targets)
 
@@ -60,7 +61,9 @@ class _Batches:
     """The batch functions behind a request's loaders and what they share: the request's upstream concurrency
     and the targets of the pages it listed, by campaign."""
 
-    def __init__(self, list_targets: ListTargets, find_targets: FindTargets, concurrency: int) -> None:
+    def __init__(self, list_targets: ListTargets, find_targets: FindTargets, concurrency: int,
+                 observe_batch: Callable[[str, int], None]) -> None:
+        self._observe_batch = observe_batch
         self._list_targets = list_targets
         self._find_targets = find_targets
         self._limit = asyncio.Semaphore(concurrency)
@@ -72,6 +75,7 @@ class _Batches:
 
     async def load_pages(self, queries: list[ListQuery]) -> Sequence[TargetPage | BaseException]:
         """One upstream call per distinct list; a list asked with and without aggregations is fetched once."""
+        self._observe_batch("target_pages", len(queries))
         wanted: dict[ListQuery, bool] = {}
         for query in queries:
             base = replace(query, include_aggregations=False)
@@ -89,6 +93,7 @@ class _Batches:
 
     async def load_targets(self, keys: list[TargetKey]) -> Sequence[Target | BaseException | None]:
         """Look targets up per campaign through list pages (deleted included), stopping when all are found."""
+        self._observe_batch("target_by_id", len(keys))
         by_campaign: dict[UUID, set[UUID]] = defaultdict(set)
         for campaign_id, target_id in keys:
             by_campaign[campaign_id].add(target_id)

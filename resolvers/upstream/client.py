@@ -16,6 +16,8 @@ from uuid import UUID
 import aiohttp
 import httpx
 import orjson
+from opentelemetry import propagate
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from resolvers.domain.errors import (
     BadUserInput,
@@ -24,6 +26,7 @@ from resolvers.domain.errors import (
     Forbidden,
     GatewayError,
     NotFound,
+    Overloaded,
     RateLimited,
     Unauthenticated,
     UpstreamTimeout,
@@ -43,6 +46,7 @@ from resolvers.domain.models import (
 )
 from resolvers.upstream import decode
 from resolvers.upstream.ledger import CallLedger
+from resolvers.upstream.observer import UpstreamObserver, tracer, tracing_on
 from resolvers.upstream.resilience import (
     RETRY_AFTER_STATUSES,
     RETRYABLE_STATUSES,
@@ -92,6 +96,9 @@ T = TypeVar("T")
 logger = logging.getLogger("gateway.upstream")
 
 
+# Route templates (OpenTelemetry's url.template): metric labels and span names, never raw paths with ids.
+LIST_ROUTE = "/campaigns/{campaign_id}/targets"
+TARGET_ROUTE = LIST_ROUTE + "/{target_id}"
 MIN_CALL_SECONDS = 0.005  # less than this left of the caller's deadline cannot hold an upstream call
 
 
@@ -245,13 +252,17 @@ class UpstreamClient:
 
     def __init__(self, base_url: str, *, timeout: float = 10.0, max_connections: int = 100,
                  transport: httpx.AsyncBaseTransport | None = None, share_reads: bool = True,
-                 expose_errors: bool = False, resilience: ResilienceSettings | None = None) -> None:
+                 expose_errors: bool = False, resilience: ResilienceSettings | None = None,
+                 observer: UpstreamObserver | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.expose_errors = expose_errors
         self.resilience = resilience or ResilienceSettings()
         self.retry_budget = RetryBudget(self.resilience)
         self.breaker = CircuitBreaker(self.resilience)
         self.in_flight = InFlightLimit(self.resilience)
+        self.observer = observer or UpstreamObserver()
+        self.breaker.listeners.append(lambda state: self.observer.breaker(state.value))
+        self._host = httpx.URL(self.base_url).host
         self.timeout = timeout
         self.shared_reads = SharedReads(enabled=share_reads)
         self._http = httpx.AsyncClient(
@@ -264,7 +275,7 @@ class UpstreamClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, caller: Caller, method: str, path: str | httpx.URL, *, retry: Retry,
+    async def _call(self, caller: Caller, method: str, path: str | httpx.URL, *, retry: Retry, route: str,
                     params: Mapping[str, str] | None = None,
                     json_body: Any = None, files: Mapping[str, Any] | None = None,
                     timeout: float | None = None) -> httpx.Response:
@@ -285,10 +296,8 @@ class UpstreamClient:
                     caller.ledger.waited += waited
                     for upload in (files or {}).values():
                         upload[1].seek(0)  # a retried import sends its file from the start
-                    with mapped_transport_errors():
-                        response = await self._http.request(method, path, params=params, json=json_body,
-                                                            files=files, headers=headers,
-                                                            timeout=httpx.Timeout(attempt_timeout))
+                    response = await self._attempt(method, path, route, attempt, headers, attempt_timeout,
+                                                   params=params, json_body=json_body, files=files)
             except (UpstreamUnavailable, UpstreamTimeout) as error:
                 if error.__cause__ is None:  # not the transport's failure (the deadline was checked above)
                     self.breaker.abandon_probe()
@@ -299,8 +308,10 @@ class UpstreamClient:
                     caller.ledger.retries += 1
                     continue
                 raise
-            except BaseException:
+            except BaseException as other:
                 self.breaker.abandon_probe()
+                if isinstance(other, Overloaded):
+                    self.observer.shed()
                 raise
             self.breaker.record(success=response.status_code < 500)
             if response.is_success:
@@ -314,6 +325,42 @@ class UpstreamClient:
                 continue
             raise refusal
 
+    async def _attempt(self, method: str, path: str | httpx.URL, route: str, attempt: int, headers: dict[str, str],
+                       timeout: float, **content: Any) -> httpx.Response:
+        """One HTTP attempt, observed (duration, status) and, when tracing is on, in a client span whose context
+        goes upstream as ``traceparent``."""
+        started = time.perf_counter()
+        status: int | None = None
+        self.observer.in_flight(1)
+        try:
+            if not tracing_on():
+                with mapped_transport_errors():
+                    response = await self._http.request(method, path, params=content["params"],
+                                                        json=content["json_body"], files=content["files"],
+                                                        headers=headers, timeout=httpx.Timeout(timeout))
+            else:
+                with tracer.start_as_current_span(f"{method} {route}", kind=SpanKind.CLIENT, attributes={
+                        "http.request.method": method, "url.template": route, "server.address": self._host,
+                        "http.request.resend_count": attempt}) as span:
+                    headers = dict(headers)
+                    propagate.inject(headers)
+                    try:
+                        with mapped_transport_errors():
+                            response = await self._http.request(method, path, params=content["params"],
+                                                                json=content["json_body"], files=content["files"],
+                                                                headers=headers, timeout=httpx.Timeout(timeout))
+                    except GatewayError as error:
+                        span.set_status(Status(StatusCode.ERROR, type(error.__cause__).__name__))
+                        raise
+                    span.set_attribute("http.response.status_code", response.status_code)
+                    if response.status_code >= 500:
+                        span.set_status(Status(StatusCode.ERROR))
+            status = response.status_code
+            return response
+        finally:
+            self.observer.in_flight(-1)
+            self.observer.call(method, route, status, time.perf_counter() - started)
+
     async def _backoff(self, attempt: int, horizon: float, retry_after: float | None) -> bool:
         """Waits before attempt ``attempt + 1`` and says True, or says False: no attempts left, no time left
         before the deadline (for the wait and a useful call after it), or no retry budget."""
@@ -322,16 +369,17 @@ class UpstreamClient:
         delay = retry_after if retry_after is not None else backoff(attempt, self.resilience)
         if time.monotonic() + delay + MIN_CALL_SECONDS >= horizon or not self.retry_budget.try_retry():
             return False
+        self.observer.retried()
         await asyncio.sleep(delay)
         return True
 
-    async def _write(self, caller: Caller, campaign_id: UUID, method: str, path: str, *, retry: Retry,
+    async def _write(self, caller: Caller, campaign_id: UUID, method: str, path: str, *, retry: Retry, route: str,
                      params: Mapping[str, str] | None = None, json_body: Any = None,
                      files: Mapping[str, Any] | None = None, timeout: float | None = None) -> httpx.Response:
         """A call that changes the campaign: reads of it that start once it ended do not join older reads."""
         try:
-            return await self._call(caller, method, path, retry=retry, params=params, json_body=json_body,
-                                    files=files, timeout=timeout)
+            return await self._call(caller, method, path, retry=retry, route=route, params=params,
+                                    json_body=json_body, files=files, timeout=timeout)
         finally:
             self.shared_reads.forget_campaign(campaign_id)
 
@@ -342,11 +390,26 @@ class UpstreamClient:
         _check_time_left(timeout)
 
         async def fetch() -> T:  # retried inside: requests sharing the read share the retried result
-            return parse(self._json(await self._call(caller, "GET", url, retry=Retry.IDEMPOTENT)))
+            self.observer.shared_read(joined=False)
+            return parse(self._json(await self._call(caller, "GET", url, retry=Retry.IDEMPOTENT,
+                                                     route=LIST_ROUTE)))
+
+        was_joined = False
+
+        def joined() -> None:
+            nonlocal was_joined
+            was_joined = True
+            caller.ledger.joined()
+            self.observer.shared_read(joined=True)
 
         key = ReadKey(campaign_id, kind, str(url), caller.authorization, caller.api_key)
         with mapped_transport_errors():
-            return await self.shared_reads.read(key, fetch, timeout, on_join=caller.ledger.joined)
+            if not tracing_on():
+                return await self.shared_reads.read(key, fetch, timeout, on_join=joined)
+            with tracer.start_as_current_span("shared read", attributes={"url.template": LIST_ROUTE}) as span:
+                result = await self.shared_reads.read(key, fetch, timeout, on_join=joined)
+                span.set_attribute("umanize.shared_read.joined", was_joined)
+                return result
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:
@@ -387,7 +450,7 @@ class UpstreamClient:
     async def delete_target(self, caller: Caller, campaign_id: UUID, target_id: UUID, *, purge: bool,
                             timeout: float | None = None) -> DeleteResult:
         await self._write(caller, campaign_id, "DELETE", self._target_path(campaign_id, target_id),
-                          retry=Retry.UNSENT_ONLY if purge else Retry.IDEMPOTENT,
+                          retry=Retry.UNSENT_ONLY if purge else Retry.IDEMPOTENT, route=TARGET_ROUTE,
                           params={"purge": "true"} if purge else None, timeout=timeout)
         return DeleteResult(target_id=target_id, purged=purge)
 
@@ -395,21 +458,22 @@ class UpstreamClient:
                              timeout: float | None = None) -> Target:
         response = await self._write(caller, campaign_id, "POST",
                                      self._target_path(campaign_id, target_id) + "/restore",
-                                     retry=Retry.IDEMPOTENT, timeout=timeout)
+                                     retry=Retry.IDEMPOTENT, route=TARGET_ROUTE + "/restore", timeout=timeout)
         return decode.target(self._json(response))
 
     async def update_stage(self, caller: Caller, campaign_id: UUID, target_id: UUID, stage: str, *,
                            timeout: float | None = None) -> Target:
         response = await self._write(caller, campaign_id, "PATCH",
                                      self._target_path(campaign_id, target_id) + "/stage",
-                                     retry=Retry.IDEMPOTENT, json_body={"stage": stage}, timeout=timeout)
+                                     retry=Retry.IDEMPOTENT, route=TARGET_ROUTE + "/stage", json_body={"stage": stage},
+                                     timeout=timeout)
         return decode.target(self._json(response))
 
     async def verify_goal(self, caller: Caller, campaign_id: UUID, target_id: UUID, *,
                           timeout: float | None = None) -> Target:
         response = await self._write(caller, campaign_id, "POST",
                                      self._target_path(campaign_id, target_id) + "/verify-goal",
-                                     retry=Retry.UNSENT_ONLY, timeout=timeout)
+                                     retry=Retry.UNSENT_ONLY, route=TARGET_ROUTE + "/verify-goal", timeout=timeout)
         return decode.target(self._json(response))
 
     async def enroll_targets(self, caller: Caller, campaign_id: UUID, items: list[EnrollItem], *,
@@ -420,7 +484,8 @@ class UpstreamClient:
             for i in items
         ]}
         response = await self._write(caller, campaign_id, "POST", f"/campaigns/{campaign_id}/targets:bulk",
-                                     retry=Retry.UNSENT_ONLY, json_body=body, timeout=timeout)
+                                     retry=Retry.UNSENT_ONLY, route=LIST_ROUTE + ":bulk", json_body=body,
+                                     timeout=timeout)
         # The documented response schema is empty: pass on whatever JSON came back, or null.
         result = None if not response.content else self._json(response)
         return EnrollResult(requested=len(items), result=result)
@@ -436,7 +501,7 @@ class UpstreamClient:
                 body[key] = str(value)
         response = await self._write(caller, campaign_id, "POST",
                                      f"/campaigns/{campaign_id}/targets:create-customer", json_body=body,
-                                     retry=Retry.UNSENT_ONLY, timeout=timeout)
+                                     retry=Retry.UNSENT_ONLY, route=LIST_ROUTE + ":create-customer", timeout=timeout)
         return decode.enroll_customer_result(self._json(response))
 
     async def import_targets(self, caller: Caller, campaign_id: UUID, *, filename: str, content_type: str,
@@ -445,6 +510,7 @@ class UpstreamClient:
         """Send the file as multipart field ``file``; httpx reads it in chunks from the file object."""
         response = await self._write(
             caller, campaign_id, "POST", f"/campaigns/{campaign_id}/targets:import", retry=Retry.UNSENT_ONLY,
+            route=LIST_ROUTE + ":import",
             params={"skip_if_in_other_campaigns": "true"} if skip_if_in_other_campaigns else None,
             files={"file": (filename, file, content_type)}, timeout=timeout,
         )

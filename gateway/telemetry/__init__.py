@@ -1,0 +1,1 @@
+"""Observability: Prometheus metrics, OpenTelemetry traces and the access log, shared by both transports."""
