@@ -9,6 +9,10 @@ strawberry's executor reads it through ``DocumentExtension``; the fast path call
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +51,9 @@ from gateway.telemetry.tracing import phase_span
 V = TypeVar("V")
 D = TypeVar("D")
 SYNTAX_TREE_BYTES_PER_TOKEN = 256  # measured order of magnitude of graphql-core's AST per token
+OFF_LOOP_CHARS = 64 * 1024  # documents this large are parsed in a worker thread
+REFUSAL_BYTES = 512  # what a kept refusal weighs: a digest and an error
+STAND_IN = parse("{ __typename }")  # the document strawberry is given for a refused one: it never executes
 
 
 class BoundedCache(Generic[V]):
@@ -56,25 +63,28 @@ class BoundedCache(Generic[V]):
         self.max_bytes = max_bytes
         self.bytes = 0
         self._entries: OrderedDict[str, tuple[V, int]] = OrderedDict()
+        self._lock = threading.Lock()  # large documents are prepared in a worker thread
 
     def get(self, key: str, default: D) -> V | D:
-        entry = self._entries.get(key)
-        if entry is None:
-            return default
-        self._entries.move_to_end(key)
-        return entry[0]
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return default
+            self._entries.move_to_end(key)
+            return entry[0]
 
     def put(self, key: str, value: V, size: int) -> None:
         if size > self.max_bytes // 4:  # one entry never takes most of the cache
             return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.bytes -= old[1]
-        self._entries[key] = (value, size)
-        self.bytes += size
-        while self.bytes > self.max_bytes:
-            _, (_, evicted) = self._entries.popitem(last=False)
-            self.bytes -= evicted
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._entries[key] = (value, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self.bytes -= evicted
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -90,6 +100,10 @@ class Prepared:
     document: DocumentNode
     errors: tuple[GraphQLError, ...]
     size: int  # what it is estimated to hold in memory
+
+
+def _digest(query: str) -> str:
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _exceeds_tokens(query: str, max_tokens: int) -> bool:
@@ -115,30 +129,57 @@ class DocumentCache:
         self.schema = schema
         self.limits = limits
         self.introspection = introspection
+        self.shape_rule = shape_rule(limits)
         self.rules = (
             *(InputValueRule if rule is ValuesOfCorrectTypeRule else rule for rule in specified_rules),
-            MaybeNullValidationRule, OneOfInputValidationRule, shape_rule(limits),
+            MaybeNullValidationRule, OneOfInputValidationRule,
             *(() if introspection else (NoSchemaIntrospectionCustomRule,)),
         )
         self.cache: BoundedCache[Prepared] = BoundedCache(max_bytes)
+        # Documents refused by a limit or by the parser, by their text's digest: their answer is kept, never their
+        # text or tree, so a repeated refusal costs a hash.
+        self.refused: BoundedCache[Prepared | GraphQLError] = BoundedCache(1024 * 1024)
+
+    async def prepare_off_loop(self, query: str) -> None:
+        """Prepares a large document not seen yet in a worker thread, so that parsing it does not hold the event
+        loop (graphql-core's lexer is Python: a 1 MiB document takes a few hundred milliseconds); the request's
+        executor then finds it prepared."""
+        if len(query) >= OFF_LOOP_CHARS and self.cache.get(query, None) is None \
+                and self.refused.get(_digest(query), None) is None:
+            with contextlib.suppress(GraphQLError):
+                await asyncio.to_thread(self.prepare, query)
 
     def prepare(self, query: str) -> Prepared:
         """The document and its validation errors; GraphQLError when it does not parse or has too many tokens."""
         prepared = self.cache.get(query, None)
         if prepared is not None:
             return prepared
+        digest = _digest(query)
+        refused = self.refused.get(digest, None)
+        if isinstance(refused, GraphQLError):
+            raise refused.with_traceback(None)
+        if refused is not None:
+            return refused
         try:
             document = parse(query, max_tokens=self.limits.max_tokens)
-        except GraphQLSyntaxError:
-            if _exceeds_tokens(query, self.limits.max_tokens):
-                raise limit_error("tokens", self.limits.max_tokens, self.limits.max_tokens + 1) from None
-            raise
-        errors = validate(self.schema, document, self.rules, hide_suggestions=not self.introspection)
+        except GraphQLSyntaxError as error:
+            failure = limit_error("tokens", self.limits.max_tokens, self.limits.max_tokens + 1) \
+                if _exceeds_tokens(query, self.limits.max_tokens) else error
+            self.refused.put(digest, failure, REFUSAL_BYTES)
+            raise failure.with_traceback(None) from None
+        # The limits first, alone: a document over them is refused without the full validation, whose rules (field
+        # merging above all) cost far more on exactly such documents (docs/benchmarks.md, Abuse).
+        errors = validate(self.schema, document, (self.shape_rule,))
+        if not errors:
+            errors = validate(self.schema, document, self.rules, hide_suggestions=not self.introspection)
         tag_phase(errors)
         size = len(query) + SYNTAX_TREE_BYTES_PER_TOKEN * int(getattr(document, "token_count", len(query) // 4))
+        if any(is_limit_error(e) for e in errors):
+            prepared = Prepared(STAND_IN, tuple(errors), REFUSAL_BYTES)  # the refusal, not the refused tree
+            self.refused.put(digest, prepared, REFUSAL_BYTES)
+            return prepared
         prepared = Prepared(document, tuple(errors), size)
-        if not any(is_limit_error(e) for e in errors):
-            self.cache.put(query, prepared, size)
+        self.cache.put(query, prepared, size)
         return prepared
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
 from graphql import GraphQLError, get_operation_ast
@@ -132,6 +133,9 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             if length > settings.max_request_bytes:
                 await _too_large("requestBytes", settings.max_request_bytes, length)(scope, receive, send)
                 return
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("query")
+            if query:
+                await self.gateway_schema.documents.prepare_off_loop(query[0])
             await super().__call__(scope, receive, _with_get_cache_headers(send))
             return
         if scope["method"] != "POST":
@@ -182,6 +186,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             await _error_response(400, "The request body must be a JSON object (a GraphQL request)",
                                   ErrorCode.BAD_USER_INPUT.value)(scope, no_body, send)
             return True
+        if isinstance(payload.get("query"), str):
+            await self.gateway_schema.documents.prepare_off_loop(payload["query"])
         return self.direct_json and self.fast_path is not None and await self._answer_on_fast_path(
             scope, payload, send)
 

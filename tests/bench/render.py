@@ -204,6 +204,46 @@ def headline_section(results: dict[str, Any]) -> list[str]:
     return [*out, ""]
 
 
+def change_section(results: dict[str, Any]) -> list[str]:
+    """Before and after: the earlier commits' gateways and the traced ones, against this one, in the same rounds."""
+    medians = headline_medians(results) if results.get("headline") else {}
+    if not medians:
+        return []
+    out = ["## This commit against earlier ones, and tracing's cost (medians of the headline rounds)", "",
+           "| gateway | web list req/s | web list p99 ms | vs this commit | gRPC ListTargets req/s | vs this commit |",
+           "|---|---|---|---|---|---|"]
+    web_now, grpc_now = medians.get(GQL_WEB, {}), medians.get(GRPC_LIST, {})
+    known = (GQL_WEB, GQL_WEB_UNSHARED, HIVE_WEB)
+    labels = ["this commit"] + [p.removeprefix("GraphQL web list (").removesuffix(")") for p in medians
+                                if p.startswith("GraphQL web list (") and p not in known]
+    for label in labels:
+        web = web_now if label == "this commit" else medians.get(f"GraphQL web list ({label})", {})
+        rpc = grpc_now if label == "this commit" else medians.get(f"gRPC ListTargets ({label})", {})
+        out.append(f"| {label} | {_fmt(web.get('rps'))} | {_fmt(web.get('p99_ms'))} | "
+                   f"{_fmt(_ratio(web, web_now), 2)}x | {_fmt(rpc.get('rps'))} | {_fmt(_ratio(rpc, grpc_now), 2)}x |")
+    return [*out, ""]
+
+
+def abuse_section(results: dict[str, Any]) -> list[str]:
+    abuse = results.get("abuse")
+    if not abuse:
+        return []
+    out = ["## Abuse", "",
+           "Distinct documents at the limits, 1,000 of each kind sent one after another (each parsed, validated and "
+           "answered; the document cache is bounded in bytes, so RSS stays flat however many arrive):", "",
+           "| documents | size | answers | median ms | p99 ms | RSS MB before, then after each 250 |",
+           "|---|---|---|---|---|---|"]
+    for kind, figures in abuse["documents"].items():
+        answers = ", ".join(f"{code} {count}" for code, count in figures["answers"].items())
+        out.append(f"| {kind} | {_fmt(figures['bytes'])} B | {answers} | {_fmt(figures['median_ms'], 2)} | "
+                   f"{_fmt(figures['p99_ms'], 2)} | {' -> '.join(_fmt(v) for v in figures['rss_mb'])} |")
+    quiet, attacked = abuse["web_quiet"], abuse["web_attacked"]
+    out += ["", f"The web list at concurrency 16 alone: {_fmt(quiet['rps'])} req/s, p99 {_fmt(quiet['p99_ms'])} ms; "
+            f"while four other clients sent {_fmt(abuse['refused_during'])} distinct over-aliased operations that "
+            f"were refused at validation: {_fmt(attacked['rps'])} req/s, p99 {_fmt(attacked['p99_ms'])} ms.", ""]
+    return out
+
+
 def render(results: dict[str, Any]) -> str:
     rows = results["rows"]
     out = [
@@ -221,6 +261,8 @@ def render(results: dict[str, Any]) -> str:
         *targets(results),
         "",
         *headline_section(results),
+        *change_section(results),
+        *abuse_section(results),
         "## Setup",
         "",
         f"- Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "

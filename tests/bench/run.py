@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,13 @@ GQL_WEB, HIVE_WEB = "GraphQL web list (this gateway)", "GraphQL web list (Hive G
 PROXY_WEB = "REST via HTTP proxy"
 GRPC_LIST, GRPC_PROXY = "gRPC ListTargets (this gateway)", "REST via gRPC pass-through"
 GQL_WEB_UNSHARED = "GraphQL web list (this gateway, --no-share-reads)"
+# Earlier commits run beside this one in the headline rounds (before and after a change, in one run):
+# "rev=label" pairs, comma-separated; checked out into .bench-cache/ and served from the same virtualenv.
+BASELINES = [tuple(item.split("=", 1)) for item in os.environ.get(
+    "BENCH_BASELINES", "e8344f4=before the layout change (e8344f4),8aeb743=after it (8aeb743)").split(",") if item]
+# Tracing's cost: the same gateway exporting spans over OTLP/HTTP to a sink, sampling all, then 10%.
+TRACING = [("tracing on, 100% sampled", {"OTEL_TRACES_SAMPLER": "always_on"}),
+           ("tracing on, 10% sampled", {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"})]
 
 
 def free_port() -> int:
@@ -383,6 +391,13 @@ def bench_headline(report: Report, upstream: Service, ids: dict[str, Any], rest_
         grpc_address = f"127.0.0.1:{ports['grpc']}"
         points.append((GRPC_LIST, lambda: grpc_point(grpc_address, "list50", campaign, 16)))
         points.append((GRPC_PROXY, lambda: grpc_point(grpc_proxy_address, "passthrough", campaign, 16)))
+        for label, url, address in extra_gateways(stack, upstream):
+            for _ in range(20):
+                check_graphql(url + "/graphql", web)
+            points.append((f"GraphQL web list ({label})",
+                           lambda url=url: wrk(url + "/graphql", gateway_script, 16)))  # type: ignore[misc]
+            points.append((f"gRPC ListTargets ({label})",
+                           lambda address=address: grpc_point(address, "list50", campaign, 16)))  # type: ignore[misc]
         rounds: list[dict[str, Any]] = []
         for number in range(HEADLINE_ROUNDS):
             for name, measure in points:
@@ -393,6 +408,111 @@ def bench_headline(report: Report, upstream: Service, ids: dict[str, Any], rest_
                                "upstream_calls_per_op": calls})
                 print(json.dumps(rounds[-1]), flush=True)
         report.extra["headline"] = rounds
+
+
+ABUSE_DOCUMENTS = 1000
+
+
+def _distinct_documents(kind: str) -> Iterator[str]:
+    """Distinct documents at a limit: 1 MiB (a comment pads it: one token; valid and answered), or 4,804 tokens
+    (1,600 aliases: parsed and validated, then refused for its aliases, as an attacker's document would be)."""
+    for n in range(ABUSE_DOCUMENTS):
+        if kind == "1 MiB":
+            yield f"query Q{n} {{ __typename }}\n#" + "x" * (1024 * 1024 - 200)
+        else:
+            yield f"query Q{n} {{ " + " ".join(f"a{n}x{i}: __typename" for i in range(1600)) + " }"
+
+
+def bench_abuse(report: Report, upstream: Service, ids: dict[str, Any]) -> None:
+    """What abuse costs: distinct documents at the size and token limits (time each, RSS over 1,000 of them),
+    and the web list's p99 while another client sends operations that are refused, beside it without them."""
+    python = sys.executable
+    http, grpc_port = free_port(), free_port()
+    command = [python, "-m", "gateway", "serve", "--upstream-url", upstream.url, "--http-port", str(http),
+               "--grpc-port", str(grpc_port)]
+    with service("gateway (abuse)", command, f"http://127.0.0.1:{http}", "/readyz", SUT_CPU) as gateway:
+        url = gateway.url + "/graphql"
+        documents: dict[str, Any] = {}
+        with httpx.Client(headers={"x-api-key": KEY}, timeout=60) as client:
+            for kind in ("1 MiB", "5,000-token"):
+                rss = [gateway.memory_mb()[0]]
+                times = []
+                answers: dict[str, int] = {}
+                for n, document in enumerate(_distinct_documents(kind)):
+                    started = time.perf_counter()
+                    answer = client.post(url, json={"query": document})
+                    times.append(time.perf_counter() - started)
+                    errors = answer.json().get("errors")
+                    code = errors[0]["extensions"]["code"] if errors else "answered"
+                    answers[code] = answers.get(code, 0) + 1
+                    if (n + 1) % 250 == 0:
+                        rss.append(gateway.memory_mb()[0])
+                times.sort()
+                documents[kind] = {"bytes": len(document), "median_ms": 1000 * times[len(times) // 2],
+                                   "p99_ms": 1000 * times[int(len(times) * 0.99)], "rss_mb": rss,
+                                   "answers": answers}
+                print(json.dumps({"abuse": kind, **documents[kind]}), flush=True)
+        web = gateway_scenarios(ids)["web list page (50, every field)"]
+        script = lua_script("POST", web, "abuse-web")
+        for _ in range(20):
+            check_graphql(url, web)
+        quiet = wrk(url, script, 16)
+        stop = threading.Event()
+        refused = [0]
+
+        def abuse(seed: int) -> None:
+            with httpx.Client(headers={"x-api-key": KEY}, timeout=30) as client:
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    aliases = " ".join(f"a{seed}x{n}x{i}: campaign(id: \"{ids['campaign']}\") {{ id }}"
+                                       for i in range(31))  # distinct each time: parsed and validated, refused
+                    answer = client.post(url, json={"query": "{ " + aliases + " }"}).json()
+                    refused[0] += answer["errors"][0]["extensions"]["code"] == "OPERATION_LIMIT_EXCEEDED"
+
+        threads = [threading.Thread(target=abuse, args=(seed,), daemon=True) for seed in range(4)]
+        for thread in threads:
+            thread.start()
+        attacked = wrk(url, script, 16)
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        report.extra["abuse"] = {"documents": documents, "web_quiet": quiet, "web_attacked": attacked,
+                                 "refused_during": refused[0], "seconds": SECONDS}
+        print(json.dumps({"abuse": "web list p99", "quiet": quiet["p99_ms"], "attacked": attacked["p99_ms"],
+                          "refused": refused[0]}), flush=True)
+
+
+def baseline_tree(rev: str) -> Path:
+    """The tree of commit ``rev`` under .bench-cache/ (made once), to run its gateway beside this one."""
+    tree = CACHE / f"baseline-{rev}"
+    if not (tree / "gateway").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def extra_gateways(stack: contextlib.ExitStack, upstream: Service) -> list[tuple[str, str, str]]:
+    """Baseline commits' gateways and traced gateways, started: (label, GraphQL URL, gRPC address) each."""
+    python = sys.executable
+    started: list[tuple[str, str, str]] = []
+    sink_port = free_port()
+    stack.enter_context(service("OTLP sink", [python, "-m", "tests.bench.otlp_sink", "--port", str(sink_port)],
+                                f"http://127.0.0.1:{sink_port}", "/health", LOAD_CPU))
+    runs: list[tuple[str, Path | None, dict[str, str]]] = [(label, baseline_tree(rev), {}) for rev, label in BASELINES]
+    runs += [(label, None, {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT":
+                            f"http://127.0.0.1:{sink_port}", **env}) for label, env in TRACING]
+    for label, tree, env in runs:
+        http, grpc_port = free_port(), free_port()
+        command = [python, "-m", "gateway", "serve", "--upstream-url", upstream.url, "--http-port", str(http),
+                   "--grpc-port", str(grpc_port)]
+        if tree is not None:
+            env = {**env, "PYTHONPATH": str(tree)}  # its own packages first, the shared virtualenv's libraries
+        stack.enter_context(service(label, command, f"http://127.0.0.1:{http}", "/readyz", SUT_CPU, env=env,
+                                    cwd=tree))
+        started.append((label, f"http://127.0.0.1:{http}", f"127.0.0.1:{grpc_port}"))
+    return started
 
 
 def hive_available() -> Path | None:
@@ -502,6 +622,7 @@ def main() -> None:
                 report.extra["hive_idle_rss_mb"] = hive.memory_mb()[0]
                 bench_graphql(report, "Hive Gateway", hive, upstream.url, hive_scenarios(ids))
 
+        bench_abuse(report, upstream, ids)
         bench_headline(report, upstream, ids, rest_path)
 
     results = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
