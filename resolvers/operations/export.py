@@ -13,7 +13,11 @@ EXPORT_PAGE_SIZE = 200
 
 async def export_targets(ctx: RequestContext, campaign_id: UUID, filter_: TargetFilter, order: TargetOrder, *,
                          page_size: int = EXPORT_PAGE_SIZE) -> AsyncIterator[TargetPage]:
-    """Every matching target, a page at a time. Bypasses the loader cache so memory stays flat in list size."""
+    """Every matching target, a page at a time. Bypasses the loader cache so memory stays flat in list size.
+
+    An export's pages are paced by its reader (one is fetched when the previous went to the transport), so they
+    are not counted against the request's upstream-call budget: a 10,000-target export is 50 calls by design."""
+    ctx.caller.ledger.limit = None
     offset = 0
     while True:
         query = ListQuery(campaign_id, filter_, order, limit=page_size, offset=offset)

@@ -25,7 +25,14 @@ from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox
 from sandbox.server import ThreadedServer
 from tests.support.grpc_calls import AUTH, details, fails, large_campaign
-from tests.support.servers import GatewayHandle, RunningGateway, SandboxHandle, start_gateway, stream_until_answered
+from tests.support.servers import (
+    GatewayHandle,
+    RunningGateway,
+    SandboxHandle,
+    multipart_import_head,
+    start_gateway,
+    stream_until_answered,
+)
 
 HEADERS = {"X-API-Key": DEMO_API_KEY}
 
@@ -290,13 +297,8 @@ def test_uploads_are_counted_as_they_stream_and_cut_at_the_limit(sandbox: Sandbo
     with gateway_with(sandbox, max_upload_bytes=64 * 1024) as running:
         campaign = sandbox.new_campaign(0)
         sandbox.app.request_log.clear()
-        operations = json.dumps({"query": "mutation($c: UUID!, $f: Upload!) { importTargets(campaignId: $c, "
-                                          "file: $f) { total } }", "variables": {"c": campaign, "f": None}})
         boundary = "b0undary"
-        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{operations}\r\n'
-                f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{{"0": ["variables.f"]}}\r\n'
-                f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.csv"\r\n'
-                "Content-Type: text/csv\r\n\r\ncustomer_id\r\n").encode()
+        head = multipart_import_head(campaign, boundary, "big.csv") + b"customer_id\r\n"
         request = (b"POST /graphql HTTP/1.1\r\nHost: x\r\nX-API-Key: umanize-demo-key\r\nGraphQL-Preflight: 1\r\n"
                    b"Content-Type: multipart/form-data; boundary=" + boundary.encode() +
                    b"\r\nTransfer-Encoding: chunked\r\n\r\n")  # chunked: no Content-Length to judge by

@@ -6,7 +6,6 @@ loopback; every check counts what the upstream received, which is what a user's 
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 import uuid
@@ -23,7 +22,7 @@ from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from resolvers.upstream.resilience import ResilienceSettings
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, FaultConfig, Sandbox
 from tests.support.grpc_calls import AUTH, details, fails
-from tests.support.servers import GatewayHandle, RunningGateway, SandboxHandle, start_gateway
+from tests.support.servers import GatewayHandle, RunningGateway, SandboxHandle, multipart_import_head, start_gateway
 
 CSV_HEAD = b"customer_id,name,email,phone\n"
 HEADERS = {"X-API-Key": DEMO_API_KEY}
@@ -77,13 +76,7 @@ def test_a_grpc_import_stopped_by_its_deadline_never_reaches_the_upstream(stub: 
 def test_a_graphql_upload_whose_client_disconnects_never_reaches_the_upstream(gateway: GatewayHandle,
                                                                             sandbox: SandboxHandle) -> None:
     campaign = sandbox.new_campaign(0)
-    operations = json.dumps({"query": "mutation($c: UUID!, $f: Upload!) { importTargets(campaignId: $c, file: $f) "
-                                      "{ total } }", "variables": {"c": campaign, "f": None}})
-    boundary = "cut"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{operations}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{{"0": ["variables.f"]}}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="p.csv"\r\n'
-            "Content-Type: text/csv\r\n\r\n").encode() + CSV_HEAD + b"CUT-3,Cy,cy@example.com,+3922"
+    body = multipart_import_head(campaign, "cut", "p.csv") + CSV_HEAD + b"CUT-3,Cy,cy@example.com,+3922"
     head = (b"POST /graphql HTTP/1.1\r\nHost: x\r\nX-API-Key: umanize-demo-key\r\nGraphQL-Preflight: 1\r\n"
             b"Content-Type: multipart/form-data; boundary=cut\r\nContent-Length: %d\r\n\r\n" % (len(body) + 5000))
     import socket

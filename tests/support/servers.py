@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -127,3 +128,14 @@ def stream_until_answered(url: str, head: bytes, chunk: bytes = b"", count: int 
         except (ConnectionResetError, TimeoutError):
             pass
     return sent, answer
+
+
+def multipart_import_head(campaign: str, boundary: str, filename: str) -> bytes:
+    """The start of a GraphQL multipart import (operations, map, the file part's headers): the file's bytes
+    follow, then the closing boundary, when the caller sends them."""
+    operations = json.dumps({"query": "mutation($c: UUID!, $f: Upload!) { importTargets(campaignId: $c, file: $f) "
+                                      "{ total } }", "variables": {"c": campaign, "f": None}})
+    return (f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{operations}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{{"0": ["variables.f"]}}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="{filename}"\r\n'
+            "Content-Type: text/csv\r\n\r\n").encode()
