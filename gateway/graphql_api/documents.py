@@ -38,7 +38,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from gateway.config import OperationLimits
-from gateway.graphql_api.errors import InputValueRule, tag_phase
+from gateway.graphql_api.errors import PARSE_FAILED, VALIDATION_FAILED, InputValueRule, tag_phase
 from gateway.graphql_api.limits import (
     check_budget,
     estimate,
@@ -100,6 +100,16 @@ class Prepared:
     document: DocumentNode
     errors: tuple[GraphQLError, ...]
     size: int  # what it is estimated to hold in memory
+
+
+def _detached(error: GraphQLError, code: str) -> GraphQLError:
+    """The error as a client sees it (message, locations, code), holding nothing of the document: an error keeps
+    its nodes and source, and so the whole syntax tree and text it was raised for."""
+    extensions = dict(error.extensions or {})
+    extensions.setdefault("code", code)
+    detached = GraphQLError(error.message, extensions=extensions)
+    detached.locations = error.locations
+    return detached
 
 
 def _digest(query: str) -> str:
@@ -165,7 +175,7 @@ class DocumentCache:
         except GraphQLSyntaxError as error:
             failure = limit_error("tokens", self.limits.max_tokens, self.limits.max_tokens + 1) \
                 if _exceeds_tokens(query, self.limits.max_tokens) else error
-            self.refused.put(digest, failure, REFUSAL_BYTES)
+            self.refused.put(digest, _detached(failure, PARSE_FAILED), REFUSAL_BYTES)
             raise failure.with_traceback(None) from None
         # The limits first, alone: a document over them is refused without the full validation, whose rules (field
         # merging above all) cost far more on exactly such documents (docs/benchmarks.md, Abuse).
@@ -175,7 +185,8 @@ class DocumentCache:
         tag_phase(errors)
         size = len(query) + SYNTAX_TREE_BYTES_PER_TOKEN * int(getattr(document, "token_count", len(query) // 4))
         if any(is_limit_error(e) for e in errors):
-            prepared = Prepared(STAND_IN, tuple(errors), REFUSAL_BYTES)  # the refusal, not the refused tree
+            # the refusal, not the refused tree: the kept errors hold no node or source of the document
+            prepared = Prepared(STAND_IN, tuple(_detached(e, VALIDATION_FAILED) for e in errors), REFUSAL_BYTES)
             self.refused.put(digest, prepared, REFUSAL_BYTES)
             return prepared
         prepared = Prepared(document, tuple(errors), size)

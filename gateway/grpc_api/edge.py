@@ -155,8 +155,9 @@ def _unary(method: MethodDescriptor, implementation: UnaryRpc,
             if method.client_streaming:
                 request = whole_stream(request, context, exchange)
             response = await implementation(request, ctx)
-            exchange.bytes_out = response.ByteSize()
-            return response
+            data: bytes = response.SerializeToString()  # here, not by grpc: its size goes to the access log
+            exchange.bytes_out = len(data)
+            return data
 
     handle.__wrapped__ = implementation  # type: ignore[attr-defined]
     return handle
@@ -169,8 +170,9 @@ def _server_stream(method: MethodDescriptor, implementation: StreamingRpc,
         context.set_trailing_metadata(((REQUEST_ID_KEY, ctx.caller.request_id or ""),))
         async with _observed(method, context, ctx, request) as exchange:
             async for message in implementation(request, ctx):
-                exchange.bytes_out += message.ByteSize()
-                yield message
+                data: bytes = message.SerializeToString()
+                exchange.bytes_out += len(data)
+                yield data
 
     handle.__wrapped__ = implementation  # type: ignore[attr-defined]
     return handle
@@ -183,10 +185,9 @@ def rpc_handlers(servicer: object, runtime: GatewayRuntime) -> dict[str, grpc.Rp
         implementation = getattr(servicer, method.name, None)
         if not callable(implementation):
             raise TypeError(f"{type(servicer).__name__} does not implement {method.full_name}")
-        codecs: dict[str, Any] = {
-            "request_deserializer": getattr(pb, method.input_type.name).FromString,
-            "response_serializer": getattr(pb, method.output_type.name).SerializeToString,
-        }
+        # responses are serialized by the edge (its access log counts their bytes), so grpc sends them as they are
+        codecs: dict[str, Any] = {"request_deserializer": getattr(pb, method.input_type.name).FromString,
+                                  "response_serializer": None}
         if method.server_streaming and not method.client_streaming:
             handlers[method.name] = grpc.unary_stream_rpc_method_handler(
                 _server_stream(method, implementation, runtime), **codecs)
