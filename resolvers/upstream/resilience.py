@@ -86,7 +86,9 @@ class RetryBudget:
                 times.popleft()
 
     def record_call(self) -> None:
-        self._calls.append(self.clock())
+        now = self.clock()
+        self._calls.append(now)
+        self._trim(now)  # here too: trimmed only when retrying, the window grew with every call (make bench's RSS)
 
     def try_retry(self) -> bool:
         now = self.clock()
