@@ -121,6 +121,7 @@ class CircuitBreaker:
         self.opened = 0  # times it opened, since start
         self._consecutive = 0
         self._outcomes: deque[tuple[float, bool]] = deque()
+        self._failures = 0  # failures among _outcomes, kept as they come and go: counting them was O(window)
         self._opened_at = 0.0
         self._probing = False
         self.listeners: list[Callable[[BreakerState], None]] = []
@@ -154,18 +155,19 @@ class CircuitBreaker:
             if success:
                 self._consecutive = 0
                 self._outcomes.clear()
+                self._failures = 0
                 self._set(BreakerState.CLOSED)
             else:
                 self._open(now)
             return
         self._consecutive = 0 if success else self._consecutive + 1
         self._outcomes.append((now, success))
+        self._failures += not success
         horizon = now - self.settings.breaker_window
         while self._outcomes and self._outcomes[0][0] < horizon:
-            self._outcomes.popleft()
-        failures = sum(not ok for _, ok in self._outcomes)
+            self._failures -= not self._outcomes.popleft()[1]
         rate_tripped = (len(self._outcomes) >= self.settings.breaker_min_calls
-                        and failures / len(self._outcomes) >= self.settings.breaker_error_rate)
+                        and self._failures / len(self._outcomes) >= self.settings.breaker_error_rate)
         if self.state is BreakerState.CLOSED and (self._consecutive >= self.settings.breaker_failures or rate_tripped):
             self._open(now)
 
