@@ -33,6 +33,11 @@ class ObservedSend:
                 self._error_body += body[:ERROR_BODY_BYTES]
         await self.send(message)
 
+    @property
+    def started(self) -> bool:
+        """Whether the response has started (after which no error response can be sent)."""
+        return self.status != 0
+
     def error_codes(self) -> list[str]:
         """The codes of an error answer the edge sent itself (413, 400, 408, ...)."""
         try:

@@ -10,7 +10,7 @@ import asyncio
 import time
 from typing import Any
 
-from starlette.types import Message, Receive, Send
+from starlette.types import Message, Receive
 
 
 class BodyTooLarge(Exception):
@@ -78,16 +78,3 @@ def replay(body: bytes, receive: Receive) -> Receive:
 
 async def no_body() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
-
-
-class TrackedSend:
-    """``send`` that remembers whether the response has started (after which no error response can be sent)."""
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.started = False
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.started = True
-        await self.send(message)

@@ -21,7 +21,6 @@ from gateway.graphql_api.request_body import (
     BodyTimeout,
     BodyTooLarge,
     ClientGone,
-    TrackedSend,
     bounded,
     no_body,
     read_body,
@@ -125,7 +124,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             exchange.bytes_out = observed.bytes
             exchange.finish()
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: ObservedSend) -> None:
         """Size and time limits before anything is parsed, then the fast JSON lane or strawberry."""
         settings = self.runtime.settings
         if scope["method"] == "GET":
@@ -156,20 +155,19 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         if declared.isdigit() and int(declared) > limit:
             await _too_large(name, limit, int(declared))(scope, receive, send)
             return
-        tracked = TrackedSend(send)
         receive = bounded(receive, limit, settings.client_body_timeout)
         try:
             if content_type in JSON_TYPES:
                 body = await read_body(receive)
-                if await self._answer_json(scope, body, tracked):
+                if await self._answer_json(scope, body, send):
                     return
                 receive = replay(body, receive)
-            await super().__call__(scope, receive, tracked)
+            await super().__call__(scope, receive, send)
         except BodyTooLarge as error:
-            if not tracked.started:
+            if not send.started:
                 await _too_large(name, error.limit, None)(scope, no_body, send)
         except BodyTimeout:
-            if not tracked.started:
+            if not send.started:
                 await _error_response(408, "The request body did not arrive in time", "REQUEST_TIMEOUT",
                                       close=True)(scope, no_body, send)
         except ClientGone:
