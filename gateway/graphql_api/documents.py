@@ -15,7 +15,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from graphql import (
@@ -25,6 +25,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
     TokenKind,
     ValuesOfCorrectTypeRule,
     get_operation_ast,
@@ -53,6 +54,7 @@ D = TypeVar("D")
 SYNTAX_TREE_BYTES_PER_TOKEN = 256  # measured order of magnitude of graphql-core's AST per token
 OFF_LOOP_CHARS = 64 * 1024  # documents this large are parsed in a worker thread
 REFUSAL_BYTES = 512  # what a kept refusal weighs: a digest and an error
+MAX_OPERATIONS_REMEMBERED = 16  # operation names looked up per document (a client may send any name)
 STAND_IN = parse("{ __typename }")  # the document strawberry is given for a refused one: it never executes
 
 
@@ -100,6 +102,16 @@ class Prepared:
     document: DocumentNode
     errors: tuple[GraphQLError, ...]
     size: int  # what it is estimated to hold in memory
+    digest: str  # SHA-256 of the text: logs, spans and persisted operations name documents by it
+    _operations: dict[str | None, OperationDefinitionNode | None] = field(default_factory=dict, compare=False)
+
+    def operation(self, name: str | None) -> OperationDefinitionNode | None:
+        """The operation ``name`` selects (graphql's ``get_operation_ast``), looked up once per name."""
+        if name not in self._operations:
+            if len(self._operations) >= MAX_OPERATIONS_REMEMBERED:
+                self._operations.clear()
+            self._operations[name] = get_operation_ast(self.document, name)
+        return self._operations[name]
 
 
 def _detached(error: GraphQLError, code: str) -> GraphQLError:
@@ -112,7 +124,8 @@ def _detached(error: GraphQLError, code: str) -> GraphQLError:
     return detached
 
 
-def _digest(query: str) -> str:
+def document_digest(query: str) -> str:
+    """The SHA-256 hex digest of a document's text (what APQ and trusted documents name it by)."""
     return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -155,7 +168,7 @@ class DocumentCache:
         loop (graphql-core's lexer is Python: a 1 MiB document takes a few hundred milliseconds); the request's
         executor then finds it prepared."""
         if len(query) >= OFF_LOOP_CHARS and self.cache.get(query, None) is None \
-                and self.refused.get(_digest(query), None) is None:
+                and self.refused.get(document_digest(query), None) is None:
             with contextlib.suppress(GraphQLError):
                 await asyncio.to_thread(self.prepare, query)
 
@@ -164,7 +177,7 @@ class DocumentCache:
         prepared = self.cache.get(query, None)
         if prepared is not None:
             return prepared
-        digest = _digest(query)
+        digest = document_digest(query)
         refused = self.refused.get(digest, None)
         if isinstance(refused, GraphQLError):
             raise refused.with_traceback(None)
@@ -186,10 +199,11 @@ class DocumentCache:
         size = len(query) + SYNTAX_TREE_BYTES_PER_TOKEN * int(getattr(document, "token_count", len(query) // 4))
         if any(is_limit_error(e) for e in errors):
             # the refusal, not the refused tree: the kept errors hold no node or source of the document
-            prepared = Prepared(STAND_IN, tuple(_detached(e, VALIDATION_FAILED) for e in errors), REFUSAL_BYTES)
+            prepared = Prepared(STAND_IN, tuple(_detached(e, VALIDATION_FAILED) for e in errors), REFUSAL_BYTES,
+                                digest)
             self.refused.put(digest, prepared, REFUSAL_BYTES)
             return prepared
-        prepared = Prepared(document, tuple(errors), size)
+        prepared = Prepared(document, tuple(errors), size, digest)
         self.cache.put(query, prepared, size)
         return prepared
 
@@ -219,7 +233,7 @@ class DocumentExtension(SchemaExtension):
         context = self.execution_context
         if self.prepared is not None:
             errors = list(self.prepared.errors)
-            operation = get_operation_ast(self.prepared.document, context.operation_name)
+            operation = self.prepared.operation(context.operation_name)
             if not errors and operation is not None:
                 document = self.prepared.document
                 fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
@@ -72,7 +71,3 @@ def describe_span(span: Span, exchange: Exchange, status: int) -> None:
     if exchange.codes:
         span.set_attribute("umanize.error_codes", exchange.codes)
         span.set_status(Status(StatusCode.ERROR))
-
-
-def document_hash(query: str) -> str:
-    return hashlib.sha256(query.encode()).hexdigest()

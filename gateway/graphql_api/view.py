@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
-from graphql import GraphQLError, get_operation_ast
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -14,9 +14,10 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from gateway.graphql_api.documents import document_digest
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
-from gateway.graphql_api.observed import ObservedSend, counting, describe_span, document_hash
+from gateway.graphql_api.observed import ObservedSend, counting, describe_span
 from gateway.graphql_api.request_body import (
     BodyTimeout,
     BodyTooLarge,
@@ -43,6 +44,7 @@ MULTIPART_ENVELOPE_BYTES = 1024 * 1024
 # Per-caller data: a shared cache must never hand one caller's answer to another, and a browser revalidates.
 GET_CACHE_HEADERS = [(b"cache-control", b"private, no-cache"), (b"vary", b"Authorization, X-API-Key")]
 COST_HEADER = "x-include-cost"  # asks for extensions.cost: the estimate and what was spent upstream
+ACTIVE = metrics.ACTIVE_REQUESTS.labels("graphql")
 JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
@@ -104,12 +106,13 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         state = scope.setdefault("state", {})
+        state["headers"] = headers
         exchange = state["exchange"] = Exchange(
             "graphql", request_id=state.get("request_id"),
             credential=fingerprint(headers.get("authorization") or headers.get("x-api-key")))
         observed = ObservedSend(send)
         counted = counting(receive, exchange)
-        metrics.ACTIVE_REQUESTS.labels("graphql").inc()
+        ACTIVE.inc()
         try:
             with server_span("graphql", headers, {}) as span:
                 exchange.capture_trace()
@@ -120,7 +123,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 if span is not None:
                     describe_span(span, exchange, observed.status)
         finally:
-            metrics.ACTIVE_REQUESTS.labels("graphql").dec()
+            ACTIVE.dec()
             exchange.bytes_out = observed.bytes
             exchange.finish()
 
@@ -140,7 +143,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         if scope["method"] != "POST":
             await super().__call__(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers: dict[str, str] = scope["state"]["headers"]
         # matched as strawberry matches it, so both lanes answer alike
         content_type = headers.get("content-type", "").split(";")[0].strip()
         if content_type == "multipart/form-data":
@@ -224,11 +227,13 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         if exchange is None:
             return
         exchange.operation_name = operation_name
-        exchange.document = document_hash(query)
         try:
-            operation = get_operation_ast(self.gateway_schema.documents.prepare(query).document, operation_name)
+            prepared = self.gateway_schema.documents.prepare(query)
         except GraphQLError:
+            exchange.document = document_digest(query)
             return
+        exchange.document = prepared.digest
+        operation = prepared.operation(operation_name)
         if operation is not None:
             exchange.operation_type = operation.operation.value
             exchange.operation_name = operation.name.value if operation.name else operation_name

@@ -88,8 +88,15 @@ def matching_targets(data: Any, wanted: set[UUID]) -> tuple[dict[UUID, Target], 
     by_text = {str(w): w for w in wanted}
     found: dict[UUID, Target] = {}
     for row in rows:
-        text = canonical_uuid(row.get("id")) if isinstance(row, Mapping) else None
-        key = by_text.get(text) if text is not None else None
+        raw = row.get("id") if isinstance(row, Mapping) else None
+        if type(raw) is str and len(raw) == 36:
+            # Most rows are other targets spelled canonically: one dict miss each, no normalizing.
+            key = by_text.get(raw)
+            if key is None and not raw.islower():
+                key = by_text.get(raw.lower())
+        else:
+            text = canonical_uuid(raw)
+            key = by_text.get(text) if text is not None else None
         if key is not None:
             found[key] = target(row)
     return found, len(rows), total
