@@ -17,7 +17,7 @@ from typing import Any
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind
 
-from resolvers.upstream.observer import tracing_on
+from resolvers.upstream.observer import enable_tracing, tracing_on
 
 tracer = trace.get_tracer("umanize.gateway")
 
@@ -52,7 +52,7 @@ def configure_from_environment() -> bool:
             continue
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    return True
+    return enable_tracing()
 
 
 @contextmanager

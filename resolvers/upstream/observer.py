@@ -10,9 +10,20 @@ from opentelemetry import trace
 tracer = trace.get_tracer("umanize.gateway.upstream")
 
 
+class _Tracing:
+    on = False
+
+
+def enable_tracing() -> bool:
+    """Spans from now on, if the process has set a real tracer provider (the API's default proxy means off).
+    Called once the provider is set; asking the API on every call costs an environment lookup each time."""
+    _Tracing.on = not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    return _Tracing.on
+
+
 def tracing_on() -> bool:
-    """Whether a real tracer provider is set (the API's default proxy means: tracing off)."""
-    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    """Whether spans are made (``enable_tracing``)."""
+    return _Tracing.on
 
 
 class UpstreamObserver:

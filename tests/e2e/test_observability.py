@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
+from resolvers.upstream.observer import enable_tracing
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID
 from tests.e2e.test_cli import start_serve
 from tests.support.grpc_calls import AUTH, fails, import_messages
@@ -146,6 +147,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
         provider = TracerProvider()
         trace.set_tracer_provider(provider)
     assert isinstance(trace.get_tracer_provider(), TracerProvider)
+    assert enable_tracing()
     trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[attr-defined]
     yield exporter
     exporter.clear()
