@@ -172,6 +172,17 @@ OPTIONS = [
     Option("--service-api-key", "service_api_key", str,
            "X-API-Key sent for callers without credentials (off unless set)"),
     Option("--sandbox-db", "sandbox_db", str, "SQLite file of the embedded sandbox (default: %(default)s)"),
+    Option("--persisted-queries", "persisted_queries", _flag_bool,
+           "Automatic Persisted Queries: documents registered and then sent by hash (default: on)"),
+    Option("--persisted-documents", "persisted_documents", str,
+           "a trusted-documents manifest (Apollo's format or a {hash: document} map)"),
+    Option("--require-persisted-documents", "require_persisted_documents", _flag_bool,
+           "run only the manifest's documents (default: off)"),
+    Option("--compression-min-bytes", "compression_min_bytes", int,
+           "GraphQL answers this large are compressed (zstd, br, gzip) when accepted; -1: never "
+           "(default: %(default)s)"),
+    Option("--grpc-compression", "grpc_compression", str,
+           "gRPC responses compressed for clients that accept it: none, gzip, deflate (default: %(default)s)"),
 ]
 
 

@@ -56,6 +56,11 @@ class Settings:
     introspection: bool = True
     log_format: str = "auto"  # json, text, or auto: JSON unless stdout is a terminal
     log_level: str = "info"
+    persisted_queries: bool = True  # Automatic Persisted Queries (graphql_api/persisted.py)
+    persisted_documents: str | None = None  # a trusted-documents manifest
+    require_persisted_documents: bool = False  # only the manifest's documents run
+    compression_min_bytes: int = 1024  # GraphQL bodies this large are compressed when the client accepts; -1: never
+    grpc_compression: str = "none"  # the gRPC server's default response compression: none, gzip or deflate
 
     def problem(self) -> str | None:
         """Why these settings cannot serve, or None. Never echoes a secret."""
@@ -63,6 +68,10 @@ class Settings:
             return "--log-format must be auto, json or text"
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             return "--log-level must be debug, info, warning, error or critical"
+        if self.require_persisted_documents and not self.persisted_documents:
+            return "--require-persisted-documents needs --persisted-documents FILE"
+        if self.grpc_compression not in ("none", "gzip", "deflate"):
+            return "--grpc-compression must be none, gzip or deflate"
         if self.upstream_url is not None:
             parts = urlsplit(self.upstream_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -208,6 +208,14 @@ class DocumentCache:
         return prepared
 
 
+    def is_valid(self, query: str) -> bool:
+        """Whether the document parses and validates (within the limits above all)."""
+        try:
+            return not self.prepare(query).errors
+        except GraphQLError:
+            return False
+
+
 class DocumentExtension(SchemaExtension):
     """strawberry's parse and validation steps, answered from the shared DocumentCache."""
 

@@ -327,7 +327,7 @@ def test_get_answers_are_private_and_vary_by_credentials(each_executor: GatewayH
     response = httpx.get(each_executor.url + "/graphql", params={"query": "{ __typename }"}, headers=HEADERS)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private, no-cache"
-    assert response.headers["vary"] == "Authorization, X-API-Key"
+    assert response.headers["vary"] == "Authorization, X-API-Key, Accept-Encoding"
 
 
 # ---- no leaks ----------------------------------------------------------------------------------------------------
