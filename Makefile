@@ -31,9 +31,10 @@ sandbox: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
-## generate: regenerate the committed contracts (graphql/schema.graphql, gateway/grpc_api/generated)
+## generate: regenerate the committed contracts (graphql/schema.graphql, graphql/persisted-documents.json, gateway/grpc_api/generated)
 generate: $(STAMP)
 	$(BIN)/umanize-gateway export-schema --output graphql/schema.graphql
+	$(BIN)/umanize-gateway export-persisted-documents --output graphql/persisted-documents.json
 	$(BIN)/python -m gateway.grpc_api.codegen
 
 ## lint: ruff, mypy --strict, the import-linter contracts (pyproject.toml), buf lint, and buf breaking against main

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
 import os
 import sys
@@ -229,6 +230,13 @@ def run_serve(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     problem = settings.problem()
+    if problem is None and settings.persisted_documents:
+        from gateway.graphql_api.persisted import load_manifest
+
+        try:
+            load_manifest(Path(settings.persisted_documents))
+        except ValueError as error:
+            problem = str(error)
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -291,6 +299,17 @@ def export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_persisted_documents(args: argparse.Namespace) -> int:
+    from gateway.graphql_api.persisted import manifest_of
+
+    text = json.dumps(manifest_of(Path(args.operations)), indent=2, ensure_ascii=False) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="umanize-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -298,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sandbox_parser(commands)
     schema_parser = commands.add_parser("export-schema", help="print the GraphQL schema (the committed contract)")
     schema_parser.add_argument("--output", default="-", help="file to write, or - for stdout")
+    documents_parser = commands.add_parser(
+        "export-persisted-documents", help="print the trusted-documents manifest of graphql/operations/")
+    documents_parser.add_argument("--operations", default="graphql/operations", help="folder of *.graphql files")
+    documents_parser.add_argument("--output", default="-", help="file to write, or - for stdout")
     return parser
 
 
@@ -309,4 +332,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_sandbox(args)
     if args.command == "export-schema":
         return export_schema(args)
+    if args.command == "export-persisted-documents":
+        return export_persisted_documents(args)
     raise AssertionError(f"unhandled command {args.command}")

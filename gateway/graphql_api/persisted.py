@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graphql import OperationDefinitionNode, parse
+
 from gateway.graphql_api.documents import BoundedCache, DocumentCache, document_digest
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # unknown hash: the client sends the document with it (APQ's retry)
@@ -52,6 +54,18 @@ def load_manifest(path: Path) -> dict[str, str]:
     if isinstance(data, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         return {k.lower() if _SHA256.fullmatch(k) else k: v for k, v in data.items()}
     raise ValueError(f"{path}: neither an Apollo persisted query manifest nor a {{id: document}} map")
+
+
+def manifest_of(operations: Path) -> dict[str, Any]:
+    """Apollo's persisted query manifest of the operations in ``operations`` (one per ``*.graphql`` file, sent as
+    the file's text): what ``make generate`` writes to graphql/persisted-documents.json."""
+    entries = []
+    for path in sorted(operations.glob("*.graphql")):
+        body = path.read_text(encoding="utf-8")
+        operation = next(d for d in parse(body).definitions if isinstance(d, OperationDefinitionNode))
+        entries.append({"id": document_digest(body), "name": operation.name.value if operation.name else path.stem,
+                        "type": operation.operation.value, "body": body})
+    return {"format": "apollo-persisted-query-manifest", "version": 1, "operations": entries}
 
 
 def check_parameters(payload: dict[str, Any]) -> None:

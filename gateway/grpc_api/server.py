@@ -21,6 +21,8 @@ SERVICE_NAME = edge.SERVICE.full_name
 # refusing absurd messages before they are buffered.
 MAX_RECEIVE_BYTES = 4 * 1024 * 1024
 MAX_SEND_BYTES = 16 * 1024 * 1024
+COMPRESSION = {"none": grpc.Compression.NoCompression, "gzip": grpc.Compression.Gzip,
+               "deflate": grpc.Compression.Deflate}
 
 
 class GrpcServer:
@@ -31,10 +33,12 @@ class GrpcServer:
         self.runtime = runtime
         self.grace_seconds = grace_seconds
         self.health_interval = health_interval
+        # Requests arrive compressed as clients choose (grpc decodes gzip and deflate); answers are compressed with
+        # --grpc-compression for clients whose grpc-accept-encoding lists it.
         self.server = grpc.aio.server(options=[
             ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
             ("grpc.max_send_message_length", MAX_SEND_BYTES),
-        ])
+        ], compression=COMPRESSION[runtime.settings.grpc_compression])
         edge.add_to_server(TargetsServicer(), runtime, self.server)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,16 @@ OPERATIONS = sorted((ROOT / "graphql" / "operations").glob("*.graphql"))
 def test_committed_schema_matches_the_code() -> None:
     committed = (ROOT / "graphql" / "schema.graphql").read_text(encoding="utf-8")
     assert committed == schema.as_str() + "\n", "graphql/schema.graphql is stale: run `make generate`"
+
+
+def test_committed_persisted_documents_match_the_operations() -> None:
+    from gateway.graphql_api.persisted import load_manifest, manifest_of
+
+    committed = json.loads((ROOT / "graphql" / "persisted-documents.json").read_text(encoding="utf-8"))
+    assert committed == manifest_of(ROOT / "graphql" / "operations"), \
+        "graphql/persisted-documents.json is stale: run `make generate`"
+    loaded = load_manifest(ROOT / "graphql" / "persisted-documents.json")
+    assert sorted(loaded.values()) == sorted(p.read_text(encoding="utf-8") for p in OPERATIONS)
 
 
 def test_contract_names_are_present() -> None:
