@@ -7,7 +7,7 @@ NODE_TOOLS := tests/node
 NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed
 BUF := $(NODE_TOOLS)/node_modules/.bin/buf
 
-.PHONY: run test lint sandbox generate bench soak clean lock
+.PHONY: run test lint sandbox generate bench soak clean lock graphiql-assets test-browser
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ sandbox: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
+## test-browser: GraphiQL in headless Chromium (Debian's chromium, installed when missing) under Playwright
+test-browser: $(STAMP)
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+		(echo "test-browser needs Chromium (Debian package chromium)"; exit 1)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,browser]'
+	$(BIN)/python -m pytest tests/browser
+
 ## generate: regenerate the committed contracts (graphql/schema.graphql, graphql/persisted-documents.json, gateway/grpc_api/generated)
 generate: $(STAMP)
 	$(BIN)/umanize-gateway export-schema --output graphql/schema.graphql
@@ -46,6 +53,21 @@ lint: $(STAMP) $(NODE_STAMP)
 	@if git cat-file -e main:proto/buf.yaml 2>/dev/null; then \
 		cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'; \
 	else echo "buf breaking: main has no proto yet"; fi
+
+## graphiql-assets: refresh the GraphiQL page's committed browser builds from the npm registry (pinned by
+## gateway/graphql_api/graphiql/package-lock.json), with their licences
+GRAPHIQL := gateway/graphql_api/graphiql
+graphiql-assets:
+	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
+	cp $(GRAPHIQL)/node_modules/react/umd/react.production.min.js $(GRAPHIQL)/static/
+	cp $(GRAPHIQL)/node_modules/react-dom/umd/react-dom.production.min.js $(GRAPHIQL)/static/
+	cp $(GRAPHIQL)/node_modules/graphiql/graphiql.min.js $(GRAPHIQL)/node_modules/graphiql/graphiql.min.css $(GRAPHIQL)/static/
+	cp $(GRAPHIQL)/node_modules/@graphiql/plugin-explorer/dist/index.umd.js $(GRAPHIQL)/static/plugin-explorer.umd.js
+	cp $(GRAPHIQL)/node_modules/@graphiql/plugin-explorer/dist/style.css $(GRAPHIQL)/static/plugin-explorer.css
+	cp $(GRAPHIQL)/node_modules/react/LICENSE $(GRAPHIQL)/static/LICENSE.react.txt
+	cp $(GRAPHIQL)/node_modules/react-dom/LICENSE $(GRAPHIQL)/static/LICENSE.react-dom.txt
+	cp $(GRAPHIQL)/node_modules/graphiql/LICENSE $(GRAPHIQL)/static/LICENSE.graphiql.txt
+	cd $(GRAPHIQL) && node -p '"@graphiql/plugin-explorer " + require("./node_modules/@graphiql/plugin-explorer/package.json").version + ": " + require("./node_modules/@graphiql/plugin-explorer/package.json").license + " licence (declared in its package.json; the package ships no licence file), copyright GraphQL Contributors"' > static/LICENSE.plugin-explorer.txt
 
 ## bench: every contender side by side (not part of test); writes docs/benchmarks.md and .json
 bench: $(STAMP)

@@ -10,11 +10,13 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import request_ids
 from gateway.config import Settings
+from gateway.graphql_api import graphiql
 from gateway.graphql_api.view import GatewayGraphQL
 from gateway.runtime import GatewayRuntime
 from gateway.telemetry.metrics import exposition
@@ -91,6 +93,7 @@ def create_app(runtime: GatewayRuntime) -> Starlette:
     graphql_app = GatewayGraphQL(runtime, fast_path=runtime.settings.fast_path)
     app = Starlette(
         routes=[
+            Mount(graphiql.ASSETS_PATH, StaticFiles(directory=graphiql.STATIC), name="graphiql-assets"),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -248,7 +248,8 @@ def run_serve(args: argparse.Namespace) -> int:
         store = Store(settings.sandbox_db)
         seed_demo_data(store)
         embedded = ThreadedServer(Sandbox(store)).start()
-        settings = replace(settings, upstream_url=embedded.url)
+        settings = replace(settings, upstream_url=embedded.url, demo_api_key=DEMO_API_KEY,
+                           demo_campaign_id=DEMO_CAMPAIGN_ID)
     runtime = GatewayRuntime.from_settings(settings)
     base = f"http://{settings.host}:{settings.http_port}"
     banner = [f"Umanize gateway: GraphQL (and GraphiQL) at {base}/graphql   health: {base}/healthz, {base}/readyz"]

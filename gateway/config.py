@@ -60,6 +60,8 @@ class Settings:
     persisted_documents: str | None = None  # a trusted-documents manifest
     require_persisted_documents: bool = False  # only the manifest's documents run
     compression_min_bytes: int = 1024  # GraphQL bodies this large are compressed when the client accepts; -1: never
+    demo_api_key: str | None = None  # set by serve over the embedded sandbox: GraphiQL starts with it
+    demo_campaign_id: str | None = None  # and with the web list of this campaign
     grpc_compression: str = "none"  # the gRPC server's default response compression: none, gzip or deflate
 
     def problem(self) -> str | None:

@@ -9,13 +9,14 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from gateway.graphql_api import graphiql
 from gateway.graphql_api.documents import document_digest
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
@@ -286,6 +287,12 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         response_data = await self.process_result(request, result)
         await self.create_response(response_data, sub_response)(scope, no_body, send)
         return True
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL, every asset served by the gateway itself (graphiql/)."""
+        settings = self.runtime.settings
+        variables = {"campaignId": settings.demo_campaign_id or "<a campaign id>", "first": 10}
+        return HTMLResponse(graphiql.page(api_key=settings.demo_api_key, example_variables=variables))
 
     def _check_upload(self, headers: dict[str, str]) -> Response | None:
         if not any(h in headers for h in PREFLIGHT_HEADERS):
