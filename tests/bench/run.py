@@ -121,9 +121,10 @@ def service(name: str, command: list[str], url: str, ready: str | Callable[[], b
         running.stop()
 
 
-def lua_script(method: str, body: str | None, name: str) -> Path:
+def lua_script(method: str, body: str | None, name: str, headers: dict[str, str] | None = None) -> Path:
     script = CACHE / f"{name}.lua"
     lines = [f'wrk.method = "{method}"', f'wrk.headers["X-API-Key"] = "{KEY}"']
+    lines += [f'wrk.headers["{key}"] = "{value}"' for key, value in (headers or {}).items()]
     if body is not None:
         lines += ['wrk.headers["Content-Type"] = "application/json"', f"wrk.body = [==[{body}]==]"]
     script.write_text("\n".join(lines) + "\n")
@@ -555,6 +556,30 @@ def machine() -> dict[str, str]:
     return {"cpu": model, "cores": str(CORES), "memory_gb": f"{memory / 2**20:.1f}", "kernel": platform.release()}
 
 
+ENCODINGS = ("identity", "gzip", "br", "zstd")
+
+
+def bench_compression(report: Report, gateway: Service) -> None:
+    """The web list's bytes on the wire and throughput (concurrency 16) for each Accept-Encoding."""
+    url = gateway.url + "/graphql"
+    web = report.extra["web_list_body"]
+    rows = []
+    with httpx.Client(timeout=60) as client:
+        for encoding in ENCODINGS:
+            request = client.build_request("POST", url, content=web, headers={
+                "content-type": "application/json", "x-api-key": KEY, "accept-encoding": encoding})
+            response = client.send(request, stream=True)
+            wire = len(b"".join(response.iter_raw()))
+            script = lua_script("POST", web, f"compression-{encoding}", {"Accept-Encoding": encoding})
+            for _ in range(20):
+                check_graphql(url, web)
+            point = wrk(url, script, 16)
+            rows.append({"encoding": encoding, "bytes": wire, "rps": point["rps"], "p99_ms": point["p99_ms"],
+                         "content_encoding": response.headers.get("content-encoding", "identity")})
+            print(json.dumps({"compression": rows[-1]}), flush=True)
+    report.extra["compression"] = {"measured": datetime.now(UTC).isoformat(timespec="seconds"), "rows": rows}
+
+
 def main() -> None:
     CACHE.mkdir(exist_ok=True)
     DOCS.mkdir(exist_ok=True)
@@ -609,6 +634,8 @@ def main() -> None:
             report.extra["operations_after_warm"] = sum(int(r.get("requests", 0)) for r in warm.rows)
             report.extra["operations_served"] = served_before + report.extra["operations_after_warm"]
             bench_imports(report, gateway, grpc_address, ids["campaign"])
+            report.extra["web_list_body"] = scenarios["web list page (50, every field)"]
+            bench_compression(report, gateway)
 
         hive_home = hive_available() if os.environ.get("BENCH_HIVE", "1") != "0" else None
         if hive_home is None:
