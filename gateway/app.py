@@ -50,9 +50,10 @@ CORS_HEADERS = ("content-type", "authorization", "x-api-key", "x-request-id", "t
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn's part of the HTTP limits: connections served at once (more are answered 503). uvicorn counts the
-    connection asking too, so its limit is one more."""
-    return {"limit_concurrency": settings.max_connections + 1}
+    """uvicorn's part of the HTTP limits: connections served at once (more are answered 503; uvicorn counts the
+    connection asking too, so its limit is one more), and how long in-flight requests get after SIGTERM."""
+    return {"limit_concurrency": settings.max_connections + 1,
+            "timeout_graceful_shutdown": settings.shutdown_grace_seconds}
 
 
 def create_app(runtime: GatewayRuntime) -> Starlette:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import logging
 import os
@@ -108,6 +107,16 @@ class Option:
 SECTIONS = {"limits": "operation_limits", "resilience": "resilience"}  # Option.setting prefixes
 
 
+def _workers(text: str) -> int:
+    """``auto`` (0: one per available CPU, decided at start) or a count of at least 1."""
+    if text == "auto":
+        return 0
+    count = int(text)
+    if count < 1:
+        raise ValueError(text)
+    return count
+
+
 def _port(text: str) -> int | None:
     return None if int(text) < 0 else int(text)
 
@@ -118,6 +127,8 @@ OPTIONS = [
     Option("--host", "host", str, "address for HTTP and gRPC (default: %(default)s)"),
     Option("--http-port", "http_port", int, "GraphQL, /healthz, /readyz (default: %(default)s)"),
     Option("--grpc-port", "grpc_port", _port, "gRPC port (default: %(default)s; -1 turns gRPC off)"),
+    Option("--workers", "workers", _workers,
+           "worker processes serving the same ports; auto: one per available CPU (default: %(default)s)"),
     Option("--shutdown-grace", "shutdown_grace_seconds", float,
            "seconds in-flight gRPC calls get to finish after SIGTERM (default: %(default)s)"),
     Option("--upstream-timeout", "upstream_timeout", float, "seconds per upstream call (default: %(default)s)"),
@@ -225,8 +236,7 @@ def _shown(url: str) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from gateway.app import create_app, server_options
-    from gateway.runtime import GatewayRuntime
+    from gateway import workers
 
     settings = settings_from(args)
     problem = settings.problem()
@@ -237,26 +247,51 @@ def run_serve(args: argparse.Namespace) -> int:
             load_manifest(Path(settings.persisted_documents))
         except ValueError as error:
             problem = str(error)
+    count = settings.workers or workers.available_cores()
+    if problem is None and settings.grpc_port is not None:
+        if settings.grpc_port == 0 and count > 1:  # every worker must bind the same port: pick it here
+            settings = replace(settings, grpc_port=workers.free_port(settings.host))
+        elif settings.grpc_port and workers.port_in_use(settings.host, settings.grpc_port):
+            problem = (f"the gRPC port {settings.host}:{settings.grpc_port} is in use by another process "
+                       "(choose another with --grpc-port, or -1 for no gRPC)")
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    settings = replace(settings, workers=count)
     configure_logging(settings.log_format, settings.log_level)
-    tracing = configure_from_environment()
+    tracing = configure_from_environment() if count == 1 else bool(os.environ.get("OTEL_TRACES_EXPORTER"))
     embedded: ThreadedServer | None = None
     store: Store | None = None
-    if settings.upstream_url is None:
+    if settings.upstream_url is None:  # one sandbox, whatever the number of workers
         store = Store(settings.sandbox_db)
         seed_demo_data(store)
         embedded = ThreadedServer(Sandbox(store)).start()
         settings = replace(settings, upstream_url=embedded.url, demo_api_key=DEMO_API_KEY,
                            demo_campaign_id=DEMO_CAMPAIGN_ID)
-    runtime = GatewayRuntime.from_settings(settings)
+    try:
+        supervisor = workers.Supervisor(settings, count) if count > 1 else None
+        if supervisor is not None:
+            settings = supervisor.settings
+        _print_banner(settings, tracing, embedded, count)
+        if supervisor is not None:
+            return supervisor.run()
+        workers.serve_in_process(settings)
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.stop()
+        if store is not None:
+            store.close()
+
+
+def _print_banner(settings: Settings, tracing: bool, embedded: ThreadedServer | None, count: int) -> None:
     base = f"http://{settings.host}:{settings.http_port}"
     banner = [f"Umanize gateway: GraphQL (and GraphiQL) at {base}/graphql   health: {base}/healthz, {base}/readyz"]
     if settings.grpc_port is not None:
         banner.append(f"  gRPC: {settings.host}:{settings.grpc_port} (umanize.targets.v1.TargetsService, health, "
                       "reflection)")
-    banner.append(f"  metrics: {base}/metrics   traces: {'on (OTEL_* variables)' if tracing else 'off'}")
+    banner.append(f"  metrics: {base}/metrics   traces: {'on (OTEL_* variables)' if tracing else 'off'}   "
+                  f"workers: {count}")
     if embedded is not None:
         banner += [f"  upstream: embedded sandbox at {embedded.url} (database: {settings.sandbox_db})",
                    f"  demo campaign: {DEMO_CAMPAIGN_ID}",
@@ -268,25 +303,6 @@ def run_serve(args: argparse.Namespace) -> int:
     else:
         print("\n".join(banner))
     sys.stdout.flush()
-    app = create_app(runtime)
-    tune_garbage_collector()
-    try:
-        uvicorn.run(app, host=settings.host, port=settings.http_port, log_level="warning",
-                    **server_options(settings))
-    finally:
-        if embedded is not None:
-            embedded.stop()
-        if store is not None:
-            store.close()
-    return 0
-
-
-def tune_garbage_collector() -> None:
-    """Objects alive after start-up (modules, the schema) are frozen out of the cyclic collector's scans, which
-    took ~9% of a gRPC ListTargets profile. Its thresholds stay at the defaults: raising them let cyclic
-    garbage pile up to ~500 MB during 10,000-target exports (measured by make bench)."""
-    gc.collect()
-    gc.freeze()
 
 
 def export_schema(args: argparse.Namespace) -> int:
@@ -316,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_serve_parser(commands)
     _add_sandbox_parser(commands)
+    commands.add_parser("worker", help="(internal) one worker process of serve --workers N")
     schema_parser = commands.add_parser("export-schema", help="print the GraphQL schema (the committed contract)")
     schema_parser.add_argument("--output", default="-", help="file to write, or - for stdout")
     documents_parser = commands.add_parser(
@@ -331,6 +348,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_serve(args)
     if args.command == "sandbox":
         return run_sandbox(args)
+    if args.command == "worker":
+        from gateway.workers import worker_main
+
+        return worker_main()
     if args.command == "export-schema":
         return export_schema(args)
     if args.command == "export-persisted-documents":

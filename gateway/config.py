@@ -37,6 +37,7 @@ class Settings:
     http_port: int = 8000
     grpc_port: int | None = 50051  # None: no gRPC server; 0: any free port
     shutdown_grace_seconds: float = 10.0
+    workers: int = 1  # worker processes (gateway/workers.py); 0: one per available CPU
     upstream_timeout: float = 10.0
     upstream_concurrency: int = 8
     upstream_max_connections: int = 100

@@ -38,6 +38,9 @@ class GrpcServer:
         self.server = grpc.aio.server(options=[
             ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
             ("grpc.max_send_message_length", MAX_SEND_BYTES),
+            # Workers share the port (SO_REUSEPORT, after serve checked no other process holds it); one process
+            # alone does not, so a port someone else serves is an error rather than traffic split with a stranger.
+            ("grpc.so_reuseport", 1 if runtime.settings.workers > 1 else 0),
         ], compression=COMPRESSION[runtime.settings.grpc_compression])
         edge.add_to_server(TargetsServicer(), runtime, self.server)
         self.health = health.aio.HealthServicer()

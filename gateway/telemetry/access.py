@@ -62,6 +62,7 @@ class Exchange:
         else:
             metrics.RPC_DURATION.labels(self.operation_name or "unknown", self.status).observe(seconds)
         metrics.UPSTREAM_CALLS_PER_OPERATION.labels(self.transport).observe(ledger.made)
+        metrics.WORKER_OPERATIONS.labels(self.transport).inc()
         for code in self.codes:
             metrics.ERRORS.labels(self.transport, code).inc()
         for limit in self.limits:

@@ -45,6 +45,9 @@ ACTIVE_REQUESTS = Gauge("gateway_active_requests", "Requests in progress.", ["tr
                         multiprocess_mode="livesum")
 UPSTREAM_IN_FLIGHT = Gauge("gateway_upstream_in_flight_calls", "Upstream calls in flight.",
                            multiprocess_mode="livesum")
+# One series per live worker process (a pid label under several workers): how evenly the kernel spreads them.
+WORKER_OPERATIONS = Gauge("gateway_worker_operations_served", "Operations served, by worker process.",
+                          ["transport"], multiprocess_mode="liveall")
 ERRORS = Counter("gateway_errors", "Errors returned to clients, by code.", ["transport", "code"])
 LIMIT_REJECTIONS = Counter("gateway_operation_limit_rejections", "Operations refused by a limit.", ["limit"])
 for _limit in ("tokens", "depth", "aliases", "rootFields", "upstreamCalls", "resultObjects", "requestBytes",
