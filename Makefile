@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 NODE_TOOLS := tests/node
 NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed
 BUF := $(NODE_TOOLS)/node_modules/.bin/buf
+KUBERNETES_VERSION := 1.32.0
 
-.PHONY: run test lint sandbox generate bench soak clean lock graphiql-assets test-browser
+.PHONY: run test lint sandbox generate bench soak clean lock graphiql-assets test-browser test-deploy
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,18 +39,30 @@ test-browser: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,browser]'
 	$(BIN)/python -m pytest tests/browser
 
+## test-deploy: the Dockerfile's steps replayed in a fresh virtualenv (install, HEALTHCHECK, ENTRYPOINT, SIGTERM)
+test-deploy: $(STAMP)
+	$(BIN)/python -m pytest tests/deploy
+
 ## generate: regenerate the committed contracts (graphql/schema.graphql, graphql/persisted-documents.json, gateway/grpc_api/generated)
 generate: $(STAMP)
 	$(BIN)/umanize-gateway export-schema --output graphql/schema.graphql
 	$(BIN)/umanize-gateway export-persisted-documents --output graphql/persisted-documents.json
 	$(BIN)/python -m gateway.grpc_api.codegen
 
-## lint: ruff, mypy --strict, the import-linter contracts (pyproject.toml), buf lint, and buf breaking against main
+## lint: ruff, mypy --strict, the import-linter contracts (pyproject.toml), hadolint, the rendered Kubernetes
+## manifests validated against the API's schemas, buf lint, and buf breaking against main
 lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo --no-cache
 	cd proto && ../$(BUF) lint
+	$(BIN)/hadolint Dockerfile
+	@command -v kubectl >/dev/null || (apt-get update -qq && apt-get install -y -qq kubectl >/dev/null) || \
+		(echo "lint needs kubectl (its built-in kustomize renders deploy/kubernetes)"; exit 1)
+	@mkdir -p build && for kustomization in deploy/kubernetes/base deploy/kubernetes/overlays/sandbox; do \
+		kubectl kustomize $$kustomization > build/rendered.yaml && \
+		$(BIN)/kubernetes-validate --strict --quiet -k $(KUBERNETES_VERSION) build/rendered.yaml || exit 1; \
+		echo "$$kustomization: valid for Kubernetes $(KUBERNETES_VERSION)"; done
 	@if git cat-file -e main:proto/buf.yaml 2>/dev/null; then \
 		cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'; \
 	else echo "buf breaking: main has no proto yet"; fi

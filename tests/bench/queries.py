@@ -26,9 +26,11 @@ LIST = "list_campaign_targets_campaigns__campaign_id__targets_get"
 PAGE = "PaginatedResponse_LEFT_SQUARE_BRACE_CampaignTargetWithCustomerOut_RIGHT_SQUARE_BRACE_"
 
 
-def hive_web_list(key: str, campaign: str) -> str:
-    return f"""query {{ {LIST}(X_API_Key: "{key}", campaign_id: "{campaign}", limit: 50, sort_field: "created_at",
-      sort_dir: desc, include_aggregations: true) {{
+def hive_web_list(key: str, campaign: str, limit: int = 50, ai_label: str | None = None,
+                  search: str | None = None) -> str:
+    narrowing = (f', ai_label: "{ai_label.lower()}"' if ai_label else "") + (f', q: "{search}"' if search else "")
+    return f"""query {{ {LIST}(X_API_Key: "{key}", campaign_id: "{campaign}", limit: {limit}, sort_field: "created_at",
+      sort_dir: desc, include_aggregations: true{narrowing}) {{
       ... on {PAGE} {{ meta {{ total }} aggregations {{ quick_filters extra }}
       data {{ {HIVE_TARGET_FIELDS} }} }} }} }}"""
 
@@ -64,3 +66,14 @@ def hive_verify_goal(key: str, campaign: str, target: str) -> str:
       ... on CampaignTargetWithCustomerOut {{ id stage campaign_goal_result campaign_goal_score
       campaign_goal_rationale campaign_sentiment callback_requested campaign_next_best_action
       campaign_analysis_updated_at }} }} }}"""
+
+
+# Varied web lists, as many users send them: page sizes, AI-label quick filters and search terms cycled
+# (90 distinct requests), so identical reads are rarely in flight together.
+VARIED_SIZES = (10, 20, 25, 30, 40, 50)
+VARIED_LABELS = (None, "POSITIVE", "NEGATIVE", "NEUTRAL", "UNKNOWN")
+VARIED_SEARCHES = (None, "a", "e")
+
+
+def varied_web_lists() -> list[tuple[int, str | None, str | None]]:
+    return [(size, label, search) for size in VARIED_SIZES for label in VARIED_LABELS for search in VARIED_SEARCHES]

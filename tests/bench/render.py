@@ -244,6 +244,33 @@ def abuse_section(results: dict[str, Any]) -> list[str]:
     return out
 
 
+def scaling_section(results: dict[str, Any]) -> list[str]:
+    scaling = results.get("scaling")
+    if not scaling:
+        return []
+    rows = {(r["contender"], r["scenario"]): r for r in scaling["rows"]}
+    out = ["## Worker processes", "",
+           f"Concurrency 16, medians of the interleaved rounds (measured {scaling['measured']}). Varied: "
+           f"{scaling['distinct_varied_requests']} distinct web lists (page sizes, AI-label filters, search terms) "
+           "cycled by the load generator, and 48 distinct ListTargets requests, so identical reads are rarely in "
+           "flight together; identical: the same request every time, where shared reads answer many at once. "
+           "gRPC load uses 8 connections (one connection reaches one worker). One worker is pinned to CPU 1; two "
+           "workers get both CPUs, sharing CPU 0 with the load generator and the upstream.", "",
+           "| scenario | 1 worker req/s | 2 workers req/s | scaling | p99 ms (1 / 2) |", "|---|---|---|---|---|"]
+    for scenario in ("web list, varied", "web list, identical", "gRPC ListTargets, varied",
+                     "gRPC ListTargets, identical"):
+        one, two = rows.get(("1 worker", scenario)), rows.get(("2 workers", scenario))
+        if one and two:
+            out.append(f"| {scenario} | {_fmt(one['rps'])} | {_fmt(two['rps'])} | {two['rps'] / one['rps']:.2f}x | "
+                       f"{_fmt(one['p99_ms'])} / {_fmt(two['p99_ms'])} |")
+    hive = rows.get(("Hive Gateway", "web list, varied"))
+    one = rows.get(("1 worker", "web list, varied"))
+    if hive and one:
+        out += ["", f"Hive Gateway on the same varied web lists (one process, CPU 1): {_fmt(hive['rps'])} req/s, "
+                f"p99 {_fmt(hive['p99_ms'])} ms; this gateway with one worker is {one['rps'] / hive['rps']:.1f}x it."]
+    return [*out, ""]
+
+
 def compression_section(results: dict[str, Any]) -> list[str]:
     compression = results.get("compression")
     if not compression:
@@ -279,6 +306,7 @@ def render(results: dict[str, Any]) -> str:
         *headline_section(results),
         *change_section(results),
         *abuse_section(results),
+        *scaling_section(results),
         *compression_section(results),
         "## Setup",
         "",

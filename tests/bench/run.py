@@ -63,8 +63,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def pinned(cpu: int) -> Any:
-    return lambda: os.sched_setaffinity(0, {cpu})
+def pinned(cpu: int | set[int]) -> Any:
+    return lambda: os.sched_setaffinity(0, {cpu} if isinstance(cpu, int) else cpu)
 
 
 @dataclass
@@ -96,7 +96,7 @@ class Service:
 
 
 @contextlib.contextmanager
-def service(name: str, command: list[str], url: str, ready: str | Callable[[], bool], cpu: int,
+def service(name: str, command: list[str], url: str, ready: str | Callable[[], bool], cpu: int | set[int],
             env: dict[str, str] | None = None, cwd: Path | None = None) -> Iterator[Service]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                preexec_fn=pinned(cpu), env={**os.environ, **(env or {})}, cwd=cwd)
@@ -119,6 +119,32 @@ def service(name: str, command: list[str], url: str, ready: str | Callable[[], b
         yield running
     finally:
         running.stop()
+
+
+def lua_cycle_script(bodies: list[str], name: str) -> Path:
+    """POSTs that cycle through ``bodies`` (one wrk thread: one counter)."""
+    script = CACHE / f"{name}.lua"
+    lines = ['wrk.method = "POST"', f'wrk.headers["X-API-Key"] = "{KEY}"',
+             'wrk.headers["Content-Type"] = "application/json"', "local bodies = {"]
+    lines += [f"  [==[{body}]==]," for body in bodies]
+    lines += ["}", "local i = 0", "request = function()", "  i = i % #bodies + 1",
+              "  return wrk.format(nil, nil, nil, bodies[i])", "end"]
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def varied_gateway_bodies(campaign: str) -> list[str]:
+    operation = queries.operation("web_target_list")
+    bodies = []
+    for size, label, search in queries.varied_web_lists():
+        narrowing: dict[str, Any] = {**({"aiLabel": label} if label else {}), **({"search": search} if search else {})}
+        bodies.append(graphql_body(operation, {"campaignId": campaign, "first": size, "filter": narrowing or None}))
+    return bodies
+
+
+def varied_hive_bodies(campaign: str) -> list[str]:
+    return [graphql_body(queries.hive_web_list(KEY, campaign, size, label, search))
+            for size, label, search in queries.varied_web_lists()]
 
 
 def lua_script(method: str, body: str | None, name: str, headers: dict[str, str] | None = None) -> Path:
@@ -329,10 +355,11 @@ def grpc_ready(address: str) -> Callable[[], bool]:
     return ready
 
 
-def grpc_point(address: str, kind: str, campaign: str, concurrency: int) -> dict[str, Any]:
+def grpc_point(address: str, kind: str, campaign: str, concurrency: int, channels: int = 1) -> dict[str, Any]:
     output = subprocess.run(
         [sys.executable, "-m", "tests.bench.grpc_load", "--address", address, "--scenario", kind, "--campaign",
-         campaign, "--concurrency", str(concurrency), "--duration", f"{SECONDS:g}", "--cpu", str(LOAD_CPU)],
+         campaign, "--concurrency", str(concurrency), "--duration", f"{SECONDS:g}", "--cpu", str(LOAD_CPU),
+         "--channels", str(channels)],
         capture_output=True, text=True, check=True, cwd=ROOT).stdout
     result: dict[str, Any] = json.loads(output)
     return result
@@ -556,6 +583,69 @@ def machine() -> dict[str, str]:
     return {"cpu": model, "cores": str(CORES), "memory_gb": f"{memory / 2**20:.1f}", "kernel": platform.release()}
 
 
+SCALING_ROUNDS = 3
+
+
+def bench_scaling(report: Report, upstream: Service, ids: dict[str, Any]) -> None:
+    """The web list (varied and identical requests) and gRPC ListTargets (varied and identical, 8 connections)
+    at 1 and 2 workers, concurrency 16; Hive Gateway beside the varied web list. One worker is pinned to CPU 1 as
+    everywhere else; two workers get both CPUs, sharing CPU 0 with the load generator and the upstream (a
+    2-core machine has no third). Medians of SCALING_ROUNDS interleaved rounds."""
+    python = sys.executable
+    varied = varied_gateway_bodies(ids["campaign"])
+    identical = gateway_scenarios(ids)["web list page (50, every field)"]
+    scripts = {"web list, varied": lua_cycle_script(varied, "scaling-varied"),
+               "web list, identical": lua_script("POST", identical, "scaling-identical")}
+    rounds: dict[tuple[str, str], list[dict[str, float]]] = {}
+    with contextlib.ExitStack() as stack:
+        gateways = {}
+        for workers, cpus in ((1, {SUT_CPU}), (2, {0, 1})):
+            http, grpc_port = free_port(), free_port()
+            command = [python, "-m", "gateway", "serve", "--upstream-url", upstream.url, "--http-port", str(http),
+                       "--grpc-port", str(grpc_port), "--workers", str(workers)]
+            gateways[f"{workers} worker{'s' if workers > 1 else ''}"] = (stack.enter_context(service(
+                f"gateway x{workers}", command, f"http://127.0.0.1:{http}", "/readyz", cpus)),
+                f"127.0.0.1:{grpc_port}")
+        hive_home = hive_available() if os.environ.get("BENCH_HIVE", "1") != "0" else None
+        hive = None
+        if hive_home is not None:
+            hive_port = free_port()
+            hive = stack.enter_context(service(
+                "hive", [str(hive_home / "node_modules" / ".bin" / "hive-gateway"), "supergraph",
+                         "supergraph.graphql", "--port", str(hive_port), "--host", "127.0.0.1"],
+                f"http://127.0.0.1:{hive_port}", "/healthcheck", SUT_CPU,
+                env={"UMANIZE_UPSTREAM": upstream.url, "NODE_ENV": "production"}, cwd=hive_home))
+        for gateway, _ in gateways.values():
+            for body in varied:  # every answer correct before it is timed
+                check_graphql(gateway.url + "/graphql", body)
+        hive_script = None
+        if hive is not None:
+            hive_bodies = varied_hive_bodies(ids["campaign"])
+            for body in hive_bodies:
+                check_graphql(hive.url + "/graphql", body)
+            hive_script = lua_cycle_script(hive_bodies, "scaling-hive-varied")
+        for _ in range(SCALING_ROUNDS):
+            for label, (gateway, grpc_address) in gateways.items():
+                for scenario, script in scripts.items():
+                    rounds.setdefault((label, scenario), []).append(wrk(gateway.url + "/graphql", script, 16))
+                for scenario, kind in (("gRPC ListTargets, varied", "list-varied"),
+                                       ("gRPC ListTargets, identical", "list50")):
+                    rounds.setdefault((label, scenario), []).append(
+                        grpc_point(grpc_address, kind, ids["campaign"], 16, channels=8))
+            if hive is not None and hive_script is not None:
+                rounds.setdefault(("Hive Gateway", "web list, varied"), []).append(
+                    wrk(hive.url + "/graphql", hive_script, 16))
+    rows = []
+    for (label, scenario), points in rounds.items():
+        points.sort(key=lambda point: point["rps"])
+        middle = points[len(points) // 2]
+        rows.append({"contender": label, "scenario": scenario, "rps": middle["rps"], "p99_ms": middle["p99_ms"],
+                     "rounds": [point["rps"] for point in points]})
+        print(json.dumps({"scaling": rows[-1]}), flush=True)
+    report.extra["scaling"] = {"measured": datetime.now(UTC).isoformat(timespec="seconds"), "rows": rows,
+                               "distinct_varied_requests": len(varied)}
+
+
 ENCODINGS = ("identity", "gzip", "br", "zstd")
 
 
@@ -650,6 +740,7 @@ def main() -> None:
                 bench_graphql(report, "Hive Gateway", hive, upstream.url, hive_scenarios(ids))
 
         bench_abuse(report, upstream, ids)
+        bench_scaling(report, upstream, ids)
         bench_headline(report, upstream, ids, rest_path)
 
     results = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
