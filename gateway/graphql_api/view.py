@@ -46,7 +46,7 @@ PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "gra
 MULTIPART_ENVELOPE_BYTES = 1024 * 1024
 
 COST_HEADER = "x-include-cost"  # asks for extensions.cost: the estimate and what was spent upstream
-ACTIVE = metrics.ACTIVE_REQUESTS.labels("graphql")
+ACTIVE = metrics.child(metrics.ACTIVE_REQUESTS, "graphql")
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON_TYPES = (JSON, GRAPHQL_RESPONSE_JSON)

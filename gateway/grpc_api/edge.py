@@ -87,7 +87,7 @@ async def _observed(method: MethodDescriptor, context: Context, ctx: RequestCont
                         operation_name=method.name, operation_type=_KINDS[method.client_streaming,
                                                                             method.server_streaming],
                         ledger=caller.ledger, bytes_in=0 if method.client_streaming else request.ByteSize())
-    metrics.ACTIVE_REQUESTS.labels("grpc").inc()
+    metrics.child(metrics.ACTIVE_REQUESTS, "grpc").inc()
     attributes = {"rpc.system": "grpc", "rpc.service": SERVICE.full_name, "rpc.method": method.name}
     try:
         with server_span(f"{SERVICE.full_name}/{method.name}", metadata, attributes) as span:
@@ -117,7 +117,7 @@ async def _observed(method: MethodDescriptor, context: Context, ctx: RequestCont
             if status is not None:
                 await context.abort(status.code, status.details, status.trailing_metadata)
     finally:
-        metrics.ACTIVE_REQUESTS.labels("grpc").dec()
+        metrics.child(metrics.ACTIVE_REQUESTS, "grpc").dec()
         exchange.finish()
 
 

@@ -7,6 +7,7 @@ bytes in and out, and a short non-reversible fingerprint of the caller's credent
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import sys
@@ -26,7 +27,12 @@ OPERATION_NAMES = metrics.OperationNames()
 
 def fingerprint(credential: str | None) -> str | None:
     """12 hex characters of SHA-256: enough to tell callers apart in logs, useless to call with."""
-    return hashlib.sha256(credential.encode()).hexdigest()[:12] if credential else None
+    return _fingerprint(credential) if credential else None
+
+
+@functools.lru_cache(maxsize=1024)  # a service sees few distinct credentials; hashing each request's was measurable
+def _fingerprint(credential: str) -> str:
+    return hashlib.sha256(credential.encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -57,16 +63,16 @@ class Exchange:
         ledger = self.ledger or CallLedger()
         outcome = "error" if self.codes else "success"
         if self.transport == "graphql":
-            metrics.GRAPHQL_DURATION.labels(OPERATION_NAMES.label(self.operation_name),
-                                            self.operation_type or "unknown", outcome).observe(seconds)
+            metrics.child(metrics.GRAPHQL_DURATION, OPERATION_NAMES.label(self.operation_name),
+                          self.operation_type or "unknown", outcome).observe(seconds)
         else:
-            metrics.RPC_DURATION.labels(self.operation_name or "unknown", self.status).observe(seconds)
-        metrics.UPSTREAM_CALLS_PER_OPERATION.labels(self.transport).observe(ledger.made)
-        metrics.WORKER_OPERATIONS.labels(self.transport).inc()
+            metrics.child(metrics.RPC_DURATION, self.operation_name or "unknown", self.status).observe(seconds)
+        metrics.child(metrics.UPSTREAM_CALLS_PER_OPERATION, self.transport).observe(ledger.made)
+        metrics.child(metrics.WORKER_OPERATIONS, self.transport).inc()
         for code in self.codes:
-            metrics.ERRORS.labels(self.transport, code).inc()
+            metrics.child(metrics.ERRORS, self.transport, code).inc()
         for limit in self.limits:
-            metrics.LIMIT_REJECTIONS.labels(limit).inc()
+            metrics.child(metrics.LIMIT_REJECTIONS, limit).inc()
         logger.info("access", extra={
             "request_id": self.request_id, "trace_id": self.trace_id, "transport": self.transport,
             "operation": self.operation_name, "operation_type": self.operation_type, "status": self.status,

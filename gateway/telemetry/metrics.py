@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,6 +21,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics import MetricWrapperBase
 
 from resolvers.upstream.observer import UpstreamObserver
 
@@ -61,6 +63,19 @@ BREAKER_OPENINGS = Counter("gateway_upstream_circuit_openings", "Times the upstr
 BREAKER_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 
 
+_CHILDREN: dict[tuple[object, tuple[str, ...]], Any] = {}
+
+
+def child(metric: MetricWrapperBase, *labels: str) -> Any:
+    """``metric.labels(*labels)``, kept: prometheus-client takes a lock and converts every value on each call.
+    Label values are bounded (see above), so this map is too."""
+    key = (metric, labels)
+    found = _CHILDREN.get(key)
+    if found is None:
+        found = _CHILDREN[key] = metric.labels(*labels)
+    return found
+
+
 class OperationNames:
     """Operation names as label values: the first ``cap`` names seen, then ``other``; unnamed ``anonymous``."""
 
@@ -85,7 +100,7 @@ class PrometheusObserver(UpstreamObserver):
     """The upstream client's events as metrics."""
 
     def call(self, method: str, route: str, status: int | None, seconds: float) -> None:
-        UPSTREAM_DURATION.labels(method, route, str(status) if status is not None else "none").observe(seconds)
+        child(UPSTREAM_DURATION, method, route, str(status) if status is not None else "none").observe(seconds)
 
     def retried(self) -> None:
         RETRIES.inc()
@@ -94,7 +109,7 @@ class PrometheusObserver(UpstreamObserver):
         SHED.inc()
 
     def shared_read(self, joined: bool) -> None:
-        SHARED_READS.labels("joined" if joined else "made").inc()
+        child(SHARED_READS, "joined" if joined else "made").inc()
 
     def breaker(self, state: str) -> None:
         BREAKER_STATE.set(BREAKER_VALUES.get(state, 0))
@@ -105,7 +120,7 @@ class PrometheusObserver(UpstreamObserver):
         UPSTREAM_IN_FLIGHT.inc(delta)
 
     def batch(self, loader: str, size: int) -> None:
-        BATCH_SIZE.labels(loader).observe(size)
+        child(BATCH_SIZE, loader).observe(size)
 
 
 def exposition() -> tuple[bytes, str]:

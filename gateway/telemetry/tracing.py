@@ -78,5 +78,7 @@ def phase_span(name: str) -> Iterator[None]:
 
 
 def current_trace_id() -> str | None:
+    if not tracing_on():
+        return None
     context = trace.get_current_span().get_span_context()
     return f"{context.trace_id:032x}" if context.is_valid else None

@@ -76,10 +76,14 @@ class SortDirection(Enum):
 
 
 def parse_label(value: Any) -> AiLabel:
+    """The label the upstream sent, UNKNOWN for anything else (a dict lookup: it runs for every target)."""
     try:
-        return AiLabel(value)
-    except ValueError:
+        return _LABELS.get(value, AiLabel.UNKNOWN)
+    except TypeError:  # an unhashable value
         return AiLabel.UNKNOWN
+
+
+_LABELS: dict[Any, AiLabel] = {**{label.value: label for label in AiLabel}, **{label: label for label in AiLabel}}
 
 
 # Its protobuf form is the enum value's name, which the protobuf enum AiLabel spells with the AI_LABEL_ prefix.

@@ -7,6 +7,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -52,9 +53,20 @@ class Loaders:
 
     def __init__(self, list_targets: ListTargets, find_targets: FindTargets, concurrency: int,
                  observe_batch: Callable[[str, int], None] = lambda loader, size: None) -> None:
-        batches = _Batches(list_targets, find_targets, concurrency, observe_batch)  # holds no loader: no cycle
-        self.target_pages: EvictingDataLoader[ListQuery, TargetPage] = EvictingDataLoader(batches.load_pages)
-        self.target_by_id: EvictingDataLoader[TargetKey, Target | None] = EvictingDataLoader(batches.load_targets)
+        self._arguments = (list_targets, find_targets, concurrency, observe_batch)
+
+    # Made on first use: a mutation or an RPC that never lists pays nothing for them.
+    @cached_property
+    def _batches(self) -> _Batches:
+        return _Batches(*self._arguments)  # holds no loader: no cycle
+
+    @cached_property
+    def target_pages(self) -> EvictingDataLoader[ListQuery, TargetPage]:
+        return EvictingDataLoader(self._batches.load_pages)
+
+    @cached_property
+    def target_by_id(self) -> EvictingDataLoader[TargetKey, Target | None]:
+        return EvictingDataLoader(self._batches.load_targets)
 
 
 class _Batches:

@@ -51,7 +51,8 @@ GQL_WEB_UNSHARED = "GraphQL web list (this gateway, --no-share-reads)"
 # Earlier commits run beside this one in the headline rounds (before and after a change, in one run):
 # "rev=label" pairs, comma-separated; checked out into .bench-cache/ and served from the same virtualenv.
 BASELINES = [tuple(item.split("=", 1)) for item in os.environ.get(
-    "BENCH_BASELINES", "e8344f4=before the layout change (e8344f4),8aeb743=after it (8aeb743)").split(",") if item]
+    "BENCH_BASELINES", "e8344f4=before the layout change (e8344f4),3bc8de9=before the observability work (3bc8de9)"
+).split(",") if item]
 # Tracing's cost: the same gateway exporting spans over OTLP/HTTP to a sink, sampling all, then 10%.
 TRACING = [("tracing on, 100% sampled", {"OTEL_TRACES_SAMPLER": "always_on"}),
            ("tracing on, 10% sampled", {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"})]
@@ -531,6 +532,7 @@ def extra_gateways(stack: contextlib.ExitStack, upstream: Service) -> list[tuple
     runs: list[tuple[str, Path | None, dict[str, str]]] = [(label, baseline_tree(rev), {}) for rev, label in BASELINES]
     runs += [(label, None, {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT":
                             f"http://127.0.0.1:{sink_port}", **env}) for label, env in TRACING]
+    runs.append(("access log off (UMANIZE_LOG_LEVEL=warning)", None, {"UMANIZE_LOG_LEVEL": "warning"}))
     for label, tree, env in runs:
         http, grpc_port = free_port(), free_port()
         command = [python, "-m", "gateway", "serve", "--upstream-url", upstream.url, "--http-port", str(http),
