@@ -120,8 +120,16 @@ def targets(results: dict[str, Any]) -> list[str]:
         gql, hive = medians.get(GQL_WEB), medians.get(HIVE_WEB)
         proxy, grpc_list, grpc_proxy = medians.get(PROXY_WEB), medians.get(GRPC_LIST), medians.get(GRPC_PROXY)
     lines = ["| target (concurrency 16 unless noted) | measured | verdict |", "|---|---|---|"]
+    scaling = {(r["contender"], r["scenario"]): r for r in (results.get("scaling") or {}).get("rows", [])}
+    varied = scaling.get(("1 worker", "web list, varied"))
+    hive_varied = scaling.get(("Hive Gateway", "web list, varied"))
+    if varied and hive_varied:  # the headline: distinct requests, as many users send them
+        ratio = varied["rps"] / hive_varied["rps"]
+        lines.append(_target("GraphQL web list, varied requests (one worker): throughput >= 2x Hive Gateway",
+                             f"{_fmt(varied['rps'])} vs {_fmt(hive_varied['rps'])} req/s = {_fmt(ratio, 2)}x, p99 "
+                             f"{_fmt(varied['p99_ms'])} vs {_fmt(hive_varied['p99_ms'])} ms", ratio >= 2))
     vs_hive = _ratio(gql, hive)
-    lines.append(_target("GraphQL web list: throughput >= 2x Hive Gateway",
+    lines.append(_target("GraphQL web list, identical requests: throughput >= 2x Hive Gateway",
                          f"{_fmt(gql and gql['rps'])} vs {_fmt(hive and hive['rps'])} req/s = {_fmt(vs_hive, 2)}x",
                          None if vs_hive is None else vs_hive >= 2))
     vs_floor = _ratio(gql_table, floor)
