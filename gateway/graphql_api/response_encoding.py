@@ -16,41 +16,16 @@ import zstandard
 from starlette.types import Message, Send
 
 _ZSTD = zstandard.ZstdCompressor(level=3)
+# zstd, br and gzip, preferred in that order among equal weights (content_negotiation.py)
 ENCODERS: dict[str, Callable[[bytes], bytes]] = {
     "zstd": _ZSTD.compress,
     "br": lambda body: bytes(brotli.compress(body, quality=1)),
     "gzip": lambda body: gzip.compress(body, compresslevel=3, mtime=0),
 }
-PREFERENCE = ("zstd", "br", "gzip")
 MIN_BYTES = 1024
 # Per-caller answers: a shared cache must never hand one caller's answer to another; a browser revalidates.
 GET_CACHE_CONTROL = b"private, no-cache"
 VARY_CREDENTIALS = "Authorization, X-API-Key"
-
-
-def negotiate(accept_encoding: str | None) -> str | None:
-    """The encoding to send for an ``Accept-Encoding`` header (q-values, ``*``), or None for identity."""
-    if not accept_encoding:
-        return None
-    weights: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        name, _, parameters = item.strip().partition(";")
-        weight = 1.0
-        for parameter in parameters.split(";"):
-            key, _, value = parameter.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        weights[name.strip().lower()] = weight
-    wildcard = weights.get("*", 0.0)
-    best, best_weight = None, 0.0
-    for name in PREFERENCE:
-        weight = weights.get(name, wildcard)
-        if weight > best_weight:
-            best, best_weight = name, weight
-    return best
 
 
 def _tag_matches(if_none_match: str, digest: str) -> bool:

@@ -17,6 +17,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from gateway.graphql_api import graphiql
+from gateway.graphql_api.content_negotiation import GRAPHQL_RESPONSE_JSON, JSON, response_encoding, response_media_type
 from gateway.graphql_api.documents import document_digest
 from gateway.graphql_api.errors import format_error
 from gateway.graphql_api.fast_path import FastPath
@@ -31,7 +32,7 @@ from gateway.graphql_api.request_body import (
     read_body,
     replay,
 )
-from gateway.graphql_api.response_encoding import EncodedSend, negotiate
+from gateway.graphql_api.response_encoding import EncodedSend
 from gateway.graphql_api.schema import build_schema
 from gateway.runtime import GatewayRuntime
 from gateway.telemetry import metrics
@@ -47,32 +48,8 @@ MULTIPART_ENVELOPE_BYTES = 1024 * 1024
 
 COST_HEADER = "x-include-cost"  # asks for extensions.cost: the estimate and what was spent upstream
 ACTIVE = metrics.child(metrics.ACTIVE_REQUESTS, "graphql")
-JSON = "application/json"
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON_TYPES = (JSON, GRAPHQL_RESPONSE_JSON)
 REQUEST_PARAMETERS = frozenset({"query", "variables", "operationName", "extensions", "documentId"})
-
-
-def response_media_type(accept: str | None) -> str:
-    """GraphQL over HTTP's negotiation: application/graphql-response+json when the client takes it at least as
-    readily as application/json; application/json otherwise (and when it sends no Accept, as older clients)."""
-    if not accept:
-        return JSON
-    weights: dict[str, float] = {}
-    for item in accept.split(","):
-        media, _, parameters = item.strip().partition(";")
-        weight = 1.0
-        for parameter in parameters.split(";"):
-            key, _, value = parameter.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        weights[media.strip().lower()] = max(weight, weights.get(media.strip().lower(), 0.0))
-    graphql_weight = weights.get(GRAPHQL_RESPONSE_JSON, 0.0)
-    json_weight = max(weights.get(JSON, 0.0), weights.get("application/*", 0.0), weights.get("*/*", 0.0))
-    return GRAPHQL_RESPONSE_JSON if graphql_weight > 0 and graphql_weight >= json_weight else JSON
 
 
 def is_request_error(result: ExecutionResult) -> bool:
@@ -146,7 +123,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             credential=fingerprint(headers.get("authorization") or headers.get("x-api-key")))
         observed = ObservedSend(send)
         compressing = self.runtime.settings.compression_min_bytes >= 0
-        encoded = EncodedSend(observed, compressing=compressing, encoding=negotiate(headers.get("accept-encoding")),
+        encoding = response_encoding(headers.get("accept-encoding"))
+        encoded = EncodedSend(observed, compressing=compressing, encoding=encoding,
                               revalidate=scope["method"] == "GET", if_none_match=headers.get("if-none-match"),
                               min_bytes=self.runtime.settings.compression_min_bytes)
         counted = counting(receive, exchange)
