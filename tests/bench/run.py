@@ -14,7 +14,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from sandbox import DEMO_API_KEY
 from tests.bench import queries
 from tests.bench.canned_upstream import DASHBOARD_CAMPAIGNS, EXPORT_CAMPAIGN, UNCACHED
+from tests.support.serve_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".bench-cache"
@@ -56,12 +56,6 @@ BASELINES = [tuple(item.split("=", 1)) for item in os.environ.get(
 # Tracing's cost: the same gateway exporting spans over OTLP/HTTP to a sink, sampling all, then 10%.
 TRACING = [("tracing on, 100% sampled", {"OTEL_TRACES_SAMPLER": "always_on"}),
            ("tracing on, 10% sampled", {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"})]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def pinned(cpu: int | set[int]) -> Any:

@@ -10,7 +10,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.support.serve_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Steps that change the machine rather than the image's contents: the image's user (the test runs as it is).
@@ -49,12 +50,6 @@ def expand(text: str, variables: dict[str, str]) -> str:
 
 def env_pairs(arguments: str, variables: dict[str, str]) -> dict[str, str]:
     return {key: expand(value, variables) for key, _, value in (item.partition("=") for item in shlex.split(arguments))}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_the_dockerfile_installs_and_runs_the_gateway(tmp_path: Path) -> None:

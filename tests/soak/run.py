@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from gateway.grpc_api.generated import targets_pb2 as pb
 from gateway.grpc_api.generated import targets_pb2_grpc as pb_grpc
 from sandbox import DEMO_API_KEY
 from sandbox.seed import DEMO_CAMPAIGNS
+from tests.support.serve_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = float(os.environ.get("SOAK_SECONDS", "120"))
@@ -54,12 +54,6 @@ PHASES: list[tuple[str, dict[str, Any]]] = [
 # gRPC codes and GraphQL codes after which the write certainly never reached the upstream: the gateway refused
 # it itself, or the sandbox's fault injection answered before its handler (5xx, 429 and drops all do).
 NEVER_APPLIED = {"OVERLOADED", "BAD_USER_INPUT", "OPERATION_LIMIT_EXCEEDED", "RATE_LIMITED", "UPSTREAM_UNAVAILABLE"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
