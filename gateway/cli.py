@@ -17,7 +17,7 @@ import uvicorn
 
 from gateway.config import OperationLimits, Settings, env
 from gateway.telemetry.access import configure_logging, resolved_format
-from gateway.telemetry.tracing import configure_from_environment
+from gateway.telemetry.tracing import configure_from_environment, configured_exporters
 from resolvers.upstream.resilience import ResilienceSettings
 from sandbox import DEMO_API_KEY, DEMO_CAMPAIGN_ID, DEMO_TENANT, FaultConfig, Sandbox, SandboxSettings, Store
 from sandbox import seed_demo as seed_demo_data
@@ -259,7 +259,8 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     settings = replace(settings, workers=count)
     configure_logging(settings.log_format, settings.log_level)
-    tracing = configure_from_environment() if count == 1 else bool(os.environ.get("OTEL_TRACES_EXPORTER"))
+    # with workers, each configures its own tracer provider; the supervisor only reports whether they will
+    tracing = configure_from_environment() if count == 1 else bool(configured_exporters())
     embedded: ThreadedServer | None = None
     store: Store | None = None
     if settings.upstream_url is None:  # one sandbox, whatever the number of workers

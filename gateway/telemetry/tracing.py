@@ -22,10 +22,15 @@ from resolvers.upstream.observer import enable_tracing, tracing_on
 tracer = trace.get_tracer("umanize.gateway")
 
 
+def configured_exporters() -> list[str]:
+    """The span exporters OTEL_TRACES_EXPORTER names (none: traces off)."""
+    return [name.strip() for name in os.environ.get("OTEL_TRACES_EXPORTER", "none").split(",")
+            if name.strip() not in ("", "none")]
+
+
 def configure_from_environment() -> bool:
     """Sets the process's tracer provider from OTEL_* variables; False (nothing set up) when traces are off."""
-    exporters = [name.strip() for name in os.environ.get("OTEL_TRACES_EXPORTER", "none").split(",")
-                 if name.strip() not in ("", "none")]
+    exporters = configured_exporters()
     if not exporters:
         return False
     from opentelemetry.sdk.resources import Resource
