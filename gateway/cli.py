@@ -270,7 +270,12 @@ def run_serve(args: argparse.Namespace) -> int:
         settings = replace(settings, upstream_url=embedded.url, demo_api_key=DEMO_API_KEY,
                            demo_campaign_id=DEMO_CAMPAIGN_ID)
     try:
-        supervisor = workers.Supervisor(settings, count) if count > 1 else None
+        try:
+            supervisor = workers.Supervisor(settings, count) if count > 1 else None
+        except OSError as error:  # the supervisor binds the HTTP port itself: say which, without a traceback
+            print(f"error: cannot listen on {settings.host}:{settings.http_port} for HTTP ({error.strerror})",
+                  file=sys.stderr)
+            return 2
         if supervisor is not None:
             settings = supervisor.settings
         _print_banner(settings, tracing, embedded, count)

@@ -194,3 +194,16 @@ def test_a_grpc_port_another_process_serves_is_refused(tmp_path: Path) -> None:
                 capture_output=True, text=True, timeout=60)
             assert result.returncode == 2, result.stderr
             assert f"the gRPC port 127.0.0.1:{port} is in use by another process" in result.stderr
+
+
+def test_an_http_port_in_use_is_refused_with_workers(tmp_path: Path) -> None:
+    port = free_port()
+    with socket.socket() as stranger:
+        stranger.bind(("127.0.0.1", port))
+        stranger.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "gateway", "serve", "--workers", "2", "--http-port", str(port), "--grpc-port",
+             str(free_port()), "--sandbox-db", str(tmp_path / "d.db")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"error: cannot listen on 127.0.0.1:{port} for HTTP" in result.stderr
+    assert "Traceback" not in result.stderr
